@@ -1,0 +1,82 @@
+"""activations: ReLU and its variants, with the same numbers on every array library.
+
+The type of the input picks the backend (NumPy, PyTorch, TensorFlow/Keras, JAX, ...); every
+activation keeps one contract (docs/conventions.md) on all of them.
+
+>>> import numpy as np, activations
+>>> activations.relu(np.array([-1.0, 0.0, 2.0]))
+array([0., 0., 2.])
+>>> activations.leaky_relu.derivative(np.array([-1.0, 0.0, 2.0]))
+array([0.01, 0.01, 1.  ])
+"""
+
+from ._activation import Activation, get, names
+from .backends import Entry as BackendEntry
+from .backends import register_backend
+
+__version__ = "0.1.0"
+
+_g = get
+relu = _g("relu")
+relu6 = _g("relu6")
+leaky_relu = _g("leaky_relu")
+prelu = _g("prelu")
+rrelu = _g("rrelu")
+elu = _g("elu")
+selu = _g("selu")
+celu = _g("celu")
+gelu = _g("gelu")
+silu = _g("silu")
+swish = silu
+mish = _g("mish")
+softplus = _g("softplus")
+log_sigmoid = _g("log_sigmoid")
+hardswish = _g("hardswish")
+hard_swish = hardswish
+hard_silu = hardswish
+hard_sigmoid = _g("hard_sigmoid")
+hardtanh = _g("hardtanh")
+threshold = _g("threshold")
+thresholded_relu = _g("thresholded_relu")
+squared_relu = _g("squared_relu")
+squareplus = _g("squareplus")
+sigmoid = _g("sigmoid")
+tanh = _g("tanh")
+linear = _g("linear")
+identity = linear
+del _g
+
+__all__ = [
+    "Activation",
+    "BackendEntry",
+    "celu",
+    "elu",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hardswish",
+    "hardtanh",
+    "identity",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "mish",
+    "names",
+    "prelu",
+    "register_backend",
+    "relu",
+    "relu6",
+    "rrelu",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softplus",
+    "squared_relu",
+    "squareplus",
+    "swish",
+    "tanh",
+    "threshold",
+    "thresholded_relu",
+]

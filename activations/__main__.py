@@ -1,0 +1,128 @@
+"""The command line: ``python -m activations info | check``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+import time
+from collections.abc import Sequence
+from importlib import metadata
+
+from . import __version__, backends
+
+# The frameworks a built-in backend serves: (backend, distributions to report, module).
+FRAMEWORKS = (
+    ("numpy", ("numpy", "scipy"), "numpy"),
+    ("torch", ("torch",), "torch"),
+    ("tensorflow", ("tensorflow", "tensorflow-cpu", "keras"), "tensorflow"),
+    ("jax", ("jax", "jaxlib"), "jax"),
+    ("pytensor", ("pytensor",), "pytensor"),
+    ("array_api", ("array-api-strict", "dask", "cupy"), None),
+)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Installed frameworks and versions, found without importing them."""
+    print(f"activations {__version__} on Python {sys.version.split()[0]}")
+    registered = {e.name for e in backends.entries()}
+    for name, dists, module in FRAMEWORKS:
+        found = [f"{d} {v}" for d in dists if (v := _version(d))]
+        importable = module is None or importlib.util.find_spec(module) is not None
+        if name not in registered:
+            state = "not implemented yet"
+        elif found and importable:
+            state = "available"
+        else:
+            state = "not installed"
+        print(f"  {name:<11} {state:<20} {', '.join(found)}")
+    extra = [e.name for e in backends.entries() if e.name not in {f[0] for f in FRAMEWORKS}]
+    if extra:
+        print(f"  third-party backends: {', '.join(extra)}")
+    return 0
+
+
+def _cell(v: float, d: float) -> str:
+    def f(e: float) -> str:
+        return "inf" if math.isinf(e) else f"{e:.2g}" if e else "0"
+
+    return f"{f(v)}/{f(d)}"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """The conformance table: max ULP error of value/derivative against the reference."""
+    from . import _conformance as conf
+
+    t0 = time.perf_counter()
+    names = args.backend or None
+    hs = conf.harnesses(names)
+    if not hs:
+        print(f"no installed backend among {names}", file=sys.stderr)
+        return 2
+    results = conf.run(
+        backends=[h.name for h in hs],
+        activations=args.activation or None,
+        n_random=args.random,
+    )
+    failed = [r for r in results if not r.ok]
+    print("Conformance of every activation with the mpmath reference (docs/conventions.md).")
+    print("Cells: max error of value/derivative in ULPs of the dtype; 0 = bitwise identical to")
+    print("the correctly rounded reference. Bounds: exact activations 0/0 (hardswish 3/3,")
+    print("hard_sigmoid 2/1); smooth: float16/bfloat16 1/1, float32 4/8, float64 16/32 ULP.")
+    for h in hs:
+        rows = [r for r in results if r.backend == h.name]
+        labels = list(dict.fromkeys(r.label for r in rows))
+        width = max(len(label) for label in labels) + 2
+        print(f"\n{h.name} {h.version}")
+        print(f"{'activation':<{width}}" + "".join(f"{d:>12}" for d in h.dtypes) + "  result")
+        for label in labels:
+            cells = {r.dtype: r for r in rows if r.label == label}
+            ok = all(c.ok for c in cells.values())
+            line = f"{label:<{width}}"
+            line += "".join(
+                f"{_cell(cells[d].value_ulp, cells[d].derivative_ulp):>12}"
+                if d in cells
+                else " " * 12
+                for d in h.dtypes
+            )
+            print(line + ("  pass" if ok else "  FAIL"))
+    points = sum(r.points for r in results)
+    print(
+        f"\n{len(results) - len(failed)} passed, {len(failed)} failed "
+        f"({points} points, {time.perf_counter() - t0:.1f} s)"
+    )
+    for r in failed:
+        print(f"FAIL {r.backend} {r.label} {r.dtype}:")
+        for line in r.failures[: 5 if not args.verbose else None]:
+            print(f"    {line}")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m activations",
+        description="ReLU and its variants with the same numbers on every array library.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("info", help="installed backends and their versions")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("check", help="conformance table against the high-precision reference")
+    p.add_argument("--backend", action="append", help="only this backend (repeatable)")
+    p.add_argument("--activation", action="append", help="only this activation (repeatable)")
+    p.add_argument("--random", type=int, default=200, help="random points per range (200)")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every failing point")
+    p.set_defaults(func=cmd_check)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The callable activation objects and name lookup."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from typing import Any, TypeVar
+
+from ._catalog import ALIASES, CATALOG
+from ._dispatch import backend_for, backend_of
+from ._spec import REQUIRED, Spec
+
+__all__ = ["Activation", "get", "names"]
+
+T = TypeVar("T")
+
+
+def _signature(spec: Spec, lead: tuple[str, ...], out: bool) -> inspect.Signature:
+    P = inspect.Parameter
+    params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in lead]
+    for p in spec.params:
+        default = P.empty if p.default is REQUIRED else p.default
+        params.append(P(p.name, P.POSITIONAL_OR_KEYWORD, default=default))
+    if out:
+        params.append(P("out", P.KEYWORD_ONLY, default=None))
+    return inspect.Signature(params)
+
+
+_EXAMPLE_ARGS = {"prelu": ", 0.25", "threshold": ", 0.5, -1.0"}
+
+
+def _docstring(spec: Spec) -> str:
+    lines = [spec.summary, "", f"Definition: {spec.definition}"]
+    if spec.params:
+        lines += ["", "Parameters", "----------", "x : array"]
+        for p in spec.params:
+            default = "required" if p.default is REQUIRED else f"default {p.default!r}"
+            lines.append(f"{p.name} : {default}")
+            if p.doc:
+                lines.append(f"    {p.doc}")
+    if spec.aliases:
+        lines += ["", f"Aliases: {', '.join(spec.aliases)}."]
+    lines += [
+        "",
+        "The result has x's type, device and dtype. ``.derivative(x, ...)`` gives df/dx and",
+        "``.vjp(x, dout, ...)`` gives dout * df/dx, for code without autograd.",
+        "",
+        "Example",
+        "-------",
+        ">>> import numpy as np, activations",
+        f">>> activations.{spec.name}(np.array([-1.0, 0.0, 2.0]){_EXAMPLE_ARGS.get(spec.name, '')})",  # noqa: E501
+    ]
+    return "\n".join(lines)
+
+
+class Activation:
+    """One activation from the catalog: call it, or ask for its derivative or vjp.
+
+    Instances are module-level singletons: ``activations.get("relu") is activations.relu``,
+    and they pickle by name.
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.__name__ = spec.name
+        self.__qualname__ = spec.name
+        self.__doc__ = _docstring(spec)
+        self.__signature__ = _signature(spec, ("x",), out=True)
+        self._defaults: dict[str, Any] | None = (
+            None if any(p.default is REQUIRED for p in spec.params) else spec.bind((), {})
+        )
+
+    def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        if not args and not kwargs and self._defaults is not None:
+            return self._defaults
+        return self.spec.bind(args, kwargs)
+
+    def _backend(self, x: Any, params: dict[str, Any], *more: Any) -> Any:
+        if self.spec.array_params or more:
+            arrays = [params[k] for k in self.spec.array_params]
+            return backend_for(x, *more, *arrays)
+        return backend_of(x)
+
+    def __call__(self, x: T, *args: Any, out: Any = None, **kwargs: Any) -> T:
+        params = self._bind(args, kwargs)
+        return self._backend(x, params).value(self.spec, x, params, out)  # type: ignore[no-any-return]
+
+    def derivative(self, x: T, *args: Any, **kwargs: Any) -> T:
+        """df/dx elementwise, with x's type, shape and dtype."""
+        params = self._bind(args, kwargs)
+        return self._backend(x, params).derivative(self.spec, x, params)  # type: ignore[no-any-return]
+
+    def vjp(self, x: T, dout: Any, *args: Any, **kwargs: Any) -> Any:
+        """dout * df/dx: the backward pass (prelu returns (dx, dweight))."""
+        params = self._bind(args, kwargs)
+        return self._backend(x, params, dout).vjp(self.spec, x, dout, params)
+
+    def __repr__(self) -> str:
+        return f"<activation {self.spec.name}>"
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (get, (self.spec.name,))
+
+
+_OBJECTS: dict[str, Activation] = {name: Activation(spec) for name, spec in CATALOG.items()}
+
+
+def names(*, aliases: bool = True) -> list[str]:
+    """The activation names (with their aliases unless ``aliases=False``), sorted."""
+    return sorted([*_OBJECTS, *ALIASES] if aliases else _OBJECTS)
+
+
+def get(name: str) -> Activation:
+    """The activation called ``name`` (or one of its aliases).
+
+    >>> import activations
+    >>> activations.get("swish") is activations.silu
+    True
+    """
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"get() takes an activation name, got {type(name).__name__}")
+    key = name.strip().lower().replace("-", "_")
+    key = ALIASES.get(key, key)
+    try:
+        return _OBJECTS[key]
+    except KeyError:
+        close = difflib.get_close_matches(key, names(), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"unknown activation {name!r}{hint} (see activations.names())") from None

@@ -1,0 +1,651 @@
+"""Every activation, defined once.
+
+Each entry gives the forward formula and its derivative against the small op set that every
+backend provides (``where``, ``full_like``, ``isnan``, ``isinf``, ``abs``, ``exp``, ``expm1``,
+``log1p``, ``tanh``, ``erfc``, ``hypot``, ``precision``) plus the arithmetic and comparison
+operators of the arrays themselves. The formulas keep the contract (docs/conventions.md) by
+construction:
+
+- comparisons are written so that NaN falls into the branch that returns x (``x <= 0 ? 0 : x``),
+  or the NaN is put back explicitly (``_keep_nan``);
+- a value clamped to zero is a literal +0, a branch that multiplies x keeps x's sign;
+- every ``x * g(x)`` has an explicit +-inf branch (inf * 0 is nan);
+- cancellation is avoided with the stable forms (expm1, log1p, sigmoid through exp(-|x|)),
+  and no formula has the ``a*b + c`` shape where bitwise identity is promised (XLA fuses it).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from ._spec import REQUIRED, Param, Spec, array_param, choice_gelu, real
+
+__all__ = ["ALIASES", "CATALOG", "SELU_ALPHA", "SELU_LAMBDA"]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_LAMBDA = 1.0507009873554804934193349852946
+_SELU_LA = SELU_LAMBDA * SELU_ALPHA
+_INV_SQRT2 = 0.70710678118654752440084436210485
+_INV_SQRT_2PI = 0.39894228040143267793994605993438
+_SQRT_2_OVER_PI = 0.79788456080286535587989211986876
+_GELU_TANH_C = 0.044715
+
+P = Mapping[str, Any]
+
+
+# --- shared pieces -------------------------------------------------------------------------
+
+
+def _pick(o: Any, x: Any, cond: Any, a: Any, b: Any) -> Any:
+    """where(cond, a, b) in x's dtype, also when a and b are both scalars."""
+    if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+        a = o.full_like(x, a)
+    return o.where(cond, a, b)
+
+
+def _keep_nan(o: Any, x: Any, y: Any) -> Any:
+    """y, with NaN wherever x is NaN (a comparison alone would lose it)."""
+    return o.where(o.isnan(x), x, y)
+
+
+def _sigmoids(o: Any, x: Any) -> tuple[Any, Any]:
+    """(sigmoid(x), sigmoid(-x)), without overflow or cancellation."""
+    e = o.exp(-o.abs(x))
+    d = e + 1.0
+    big = 1.0 / d
+    small = e / d
+    positive = x >= 0
+    return o.where(positive, big, small), o.where(positive, small, big)
+
+
+def _at_inf(o: Any, x: Any, y: Any, at_minus: float, at_plus: float) -> Any:
+    """y, with the limits at -inf and +inf written explicitly."""
+    return o.where(o.isinf(x), _pick(o, x, x > 0, at_plus, at_minus), y)
+
+
+def _integral(*names: str) -> Any:
+    def ok(p: P) -> bool:
+        return all(p[n] is None or float(p[n]).is_integer() for n in names)
+
+    return ok
+
+
+# --- relu family (exact) -------------------------------------------------------------------
+
+
+def _relu(o: Any, x: Any, p: P) -> Any:
+    s, m, t = p["negative_slope"], p["max_value"], p["threshold"]
+    y = o.where(x <= t, 0, x) if s == 0 else o.where(x > t, x, (x - t) * s)
+    return y if m is None else o.where(x >= m, m, y)
+
+
+def _relu_d(o: Any, x: Any, p: P) -> Any:
+    s, m, t = p["negative_slope"], p["max_value"], p["threshold"]
+    d = _pick(o, x, x > t, 1, s)
+    if m is not None:
+        d = o.where(x >= m, 0, d)
+    return _keep_nan(o, x, d)
+
+
+def _relu_prepare(p: dict[str, Any]) -> dict[str, Any]:
+    m, t = p["max_value"], p["threshold"]
+    if m is not None and m < t:
+        raise ValueError(f"relu: max_value ({m}) must be >= threshold ({t})")
+    return p
+
+
+def _relu_kinks(p: P) -> tuple[tuple[float, float], ...]:
+    kinks = ((p["threshold"], p["negative_slope"]),)
+    return kinks if p["max_value"] is None else (*kinks, (p["max_value"], 0.0))
+
+
+def _relu6(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= 0, 0, o.where(x >= 6, 6, x))
+
+
+def _relu6_d(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, o.where(x <= 0, 0, _pick(o, x, x >= 6, 0, 1)))
+
+
+def _leaky(o: Any, x: Any, p: P) -> Any:
+    s = p["negative_slope"]
+    return o.where(x <= 0, 0, x) if s == 0 else o.where(x > 0, x, x * s)
+
+
+def _leaky_d(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, _pick(o, x, x > 0, 1, p["negative_slope"]))
+
+
+def _rrelu_prepare(p: dict[str, Any]) -> dict[str, Any]:
+    lower, upper = p["lower"], p["upper"]
+    if lower > upper:
+        raise ValueError(f"rrelu: lower ({lower}) must be <= upper ({upper})")
+    return {"lower": lower, "upper": upper, "negative_slope": (lower + upper) / 2}
+
+
+def _prelu(o: Any, x: Any, p: P) -> Any:
+    a = p["weight"]
+    return o.where(x > 0, x, o.where(a == 0, 0, x * a))
+
+
+def _prelu_d(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, o.where(x > 0, 1, p["weight"]))
+
+
+def prelu_dweight(o: Any, x: Any) -> Any:
+    """df/dweight = min(x, 0), 0 at the kink; NaN stays NaN."""
+    return o.where(x > 0, 0, x)
+
+
+def _hardtanh(o: Any, x: Any, p: P) -> Any:
+    lo, hi = p["min_val"], p["max_val"]
+    return o.where(x < lo, lo, o.where(x > hi, hi, x))
+
+
+def _hardtanh_d(o: Any, x: Any, p: P) -> Any:
+    lo, hi = p["min_val"], p["max_val"]
+    return _keep_nan(o, x, o.where(x <= lo, 0, _pick(o, x, x >= hi, 0, 1)))
+
+
+def _hardtanh_prepare(p: dict[str, Any]) -> dict[str, Any]:
+    if not p["min_val"] < p["max_val"]:
+        raise ValueError(f"hardtanh: min_val ({p['min_val']}) must be < max_val ({p['max_val']})")
+    return p
+
+
+def _threshold(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= p["threshold"], p["value"], x)
+
+
+def _step_d(o: Any, x: Any, t: Any) -> Any:
+    return _keep_nan(o, x, _pick(o, x, x <= t, 0, 1))
+
+
+def _thresholded(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= p["theta"], 0, x)
+
+
+def _squared_relu(o: Any, x: Any, p: P) -> Any:
+    r = o.where(x <= 0, 0, x)
+    return r * r
+
+
+def _squared_relu_d(o: Any, x: Any, p: P) -> Any:
+    r = o.where(x <= 0, 0, x)
+    return r + r
+
+
+def _hardswish(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= -3, 0, o.where(x >= 3, x, x * (x + 3) / 6))
+
+
+def _hardswish_d(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + x + 3) / 6))
+
+
+def _hard_sigmoid(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + 3) / 6))
+
+
+def _hard_sigmoid_d(o: Any, x: Any, p: P) -> Any:
+    # 1/6 rounded once in the compute dtype, as the forward's division rounds.
+    sixth = o.where(x <= -3, 0, _pick(o, x, x >= 3, 0, 1)) / 6
+    return _keep_nan(o, x, sixth)
+
+
+def _linear(o: Any, x: Any, p: P) -> Any:
+    return x
+
+
+def _linear_d(o: Any, x: Any, p: P) -> Any:
+    return o.where(o.isnan(x), x, 1)
+
+
+# --- exponential family --------------------------------------------------------------------
+
+
+def _elu(o: Any, x: Any, p: P) -> Any:
+    return o.where(x > 0, x, o.expm1(o.where(x > 0, 0, x)) * p["alpha"])
+
+
+def _elu_d(o: Any, x: Any, p: P) -> Any:
+    return o.where(x > 0, 1, o.exp(o.where(x > 0, 0, x)) * p["alpha"])
+
+
+def _selu(o: Any, x: Any, p: P) -> Any:
+    neg = o.expm1(o.where(x > 0, 0, x)) * _SELU_LA
+    return o.where(x > 0, x * SELU_LAMBDA, neg)
+
+
+def _selu_d(o: Any, x: Any, p: P) -> Any:
+    return o.where(x > 0, SELU_LAMBDA, o.exp(o.where(x > 0, 0, x)) * _SELU_LA)
+
+
+def _celu(o: Any, x: Any, p: P) -> Any:
+    a = p["alpha"]
+    return o.where(x > 0, x, o.expm1(o.where(x > 0, 0, x) / a) * a)
+
+
+def _celu_d(o: Any, x: Any, p: P) -> Any:
+    return o.where(x > 0, 1, o.exp(o.where(x > 0, 0, x) / p["alpha"]))
+
+
+# --- sigmoid family ------------------------------------------------------------------------
+
+
+def _sigmoid(o: Any, x: Any, p: P) -> Any:
+    return _sigmoids(o, x)[0]
+
+
+def _sigmoid_d(o: Any, x: Any, p: P) -> Any:
+    sp, sm = _sigmoids(o, x)
+    return sp * sm
+
+
+def _tanh(o: Any, x: Any, p: P) -> Any:
+    return o.tanh(x)
+
+
+def _tanh_d(o: Any, x: Any, p: P) -> Any:
+    # sech^2(x) = 4e / (1 + e)^2 with e = exp(-2|x|): no cancellation for large |x|.
+    e = o.exp(o.abs(x) * -2)
+    d = e + 1
+    return (e * 4) / (d * d)
+
+
+def _silu(o: Any, x: Any, p: P) -> Any:
+    return _at_inf(o, x, x * _sigmoids(o, x)[0], -0.0, math.inf)
+
+
+def _silu_d(o: Any, x: Any, p: P) -> Any:
+    sp, sm = _sigmoids(o, x)
+    return _at_inf(o, x, sp * (x * sm + 1), 0.0, 1.0)
+
+
+def _softplus_core(o: Any, x: Any, beta: Any) -> Any:
+    bx = x * beta if beta != 1 else x
+    tail = o.log1p(o.exp(-o.abs(bx)))
+    if beta != 1:
+        tail = tail / beta
+    return tail + o.where(x > 0, x, 0)
+
+
+def _softplus(o: Any, x: Any, p: P) -> Any:
+    y = _softplus_core(o, x, p["beta"])
+    t = p["threshold"]
+    return y if t is None else o.where(x * p["beta"] > t, x, y)
+
+
+def _softplus_d(o: Any, x: Any, p: P) -> Any:
+    beta, t = p["beta"], p["threshold"]
+    d = _sigmoids(o, x * beta if beta != 1 else x)[0]
+    return d if t is None else o.where(x * beta > t, 1, d)
+
+
+def _log_sigmoid(o: Any, x: Any, p: P) -> Any:
+    # -(tail - min(x, 0)): the result is -0.0, not +0.0, where the tail underflows
+    return -(o.log1p(o.exp(-o.abs(x))) - o.where(x < 0, x, 0))
+
+
+def _log_sigmoid_d(o: Any, x: Any, p: P) -> Any:
+    return _sigmoids(o, x)[1]
+
+
+def _tanh_softplus(o: Any, x: Any) -> tuple[Any, Any]:
+    """(g, 1 - g) for g = tanh(softplus(x)), from t = exp(-|x|) without cancellation."""
+    t = o.exp(-o.abs(x))
+    positive = x > 0
+    # x > 0: g = (1 + 2t) / (1 + 2t + 2t^2);  x <= 0: g = t(2 + t) / (2 + t(2 + t)).
+    n_pos = t + t + 1
+    n_neg = t * (t + 2)
+    tt = t * t
+    d = o.where(positive, n_pos + (tt + tt), n_neg + 2)
+    g = o.where(positive, n_pos, n_neg) / d
+    one_minus_g = o.where(positive, tt + tt, 2) / d
+    return g, one_minus_g
+
+
+def _mish(o: Any, x: Any, p: P) -> Any:
+    g, _ = _tanh_softplus(o, x)
+    return _at_inf(o, x, x * g, -0.0, math.inf)
+
+
+def _mish_d(o: Any, x: Any, p: P) -> Any:
+    g, omg = _tanh_softplus(o, x)
+    s = _sigmoids(o, x)[0]
+    return _at_inf(o, x, g + x * (omg * (g + 1)) * s, 0.0, 1.0)
+
+
+# --- gelu ----------------------------------------------------------------------------------
+
+
+def _split(v: Any, factor: float) -> tuple[Any, Any]:
+    """Veltkamp's split of v into a high half and the rest (both exact)."""
+    t = v * factor
+    hi = t - (t - v)
+    return hi, v - hi
+
+
+# -1/sqrt(2) as (rounded, rest) in float64 and in float32; the rest is exact to ~2**-100.
+_C = {
+    53: (-0.7071067811865476, 4.833646656726457e-17),
+    24: (-0.70710677, -1.2101617e-08),
+}
+
+
+def _erfc_scaled(o: Any, x: Any) -> Any:
+    """erfc(-x/sqrt(2)) with the rounding error of the argument put back.
+
+    erfc amplifies a relative error of its argument u by 2u^2 (13x at u = 2.4), more than the
+    ULP bound allows; the argument's rounding error du (Dekker's exact product) enters through
+    erfc'(u) = -2/sqrt(pi) exp(-u^2).
+    """
+    bits = o.precision(x)
+    c_hi, c_lo = _C[bits]
+    factor = 2.0 ** ((bits + 1) // 2) + 1
+    xs = o.where(o.abs(x) < 64, x, 0)  # the correction matters where erfc is neither 0 nor 2
+    u = xs * c_hi
+    xh, xl = _split(xs, factor)
+    ch, cl = _split(o.full_like(x, c_hi), factor)
+    du = (((xh * ch - u) + xh * cl) + xl * ch) + xl * cl + xs * c_lo
+    return o.erfc(x * c_hi) - o.exp(-(u * u)) * du * 1.1283791670955126
+
+
+def _gelu(o: Any, x: Any, p: P) -> Any:
+    if p["approximate"]:
+        # 0.5 x (1 + tanh(z)) = x * sigmoid(2z): no cancellation for negative x.
+        z2 = (x * x * x * _GELU_TANH_C + x) * (2 * _SQRT_2_OVER_PI)
+        y = x / (o.exp(-z2) + 1)
+    else:
+        y = x * (_erfc_scaled(o, x) * 0.5)
+    return _at_inf(o, x, y, -0.0, math.inf)
+
+
+def _gelu_d(o: Any, x: Any, p: P) -> Any:
+    if p["approximate"]:
+        x = o.where(o.abs(x) > 20, _pick(o, x, x > 0, 20, -20), x)  # derivative is 1/0 there
+        z2 = (x * x * x * _GELU_TANH_C + x) * (2 * _SQRT_2_OVER_PI)
+        sp, sm = _sigmoids(o, z2)
+        dz2 = (x * x * (3 * _GELU_TANH_C) + 1) * (2 * _SQRT_2_OVER_PI)
+        d = sp + x * (sp * sm) * dz2
+    else:
+        d = o.erfc(x * -_INV_SQRT2) * 0.5 + x * o.exp(x * x * -0.5) * _INV_SQRT_2PI
+    return _at_inf(o, x, d, 0.0, 1.0)
+
+
+# --- squareplus ----------------------------------------------------------------------------
+
+
+def _squareplus(o: Any, x: Any, p: P) -> Any:
+    b = p["b"]
+    s = o.hypot(x, math.sqrt(b))
+    half_s = s * 0.5
+    neg = (b * 0.25) / (half_s - x * 0.5)  # (x + s)/2 = b / (2 (s - x)) for x < 0
+    return o.where(x >= 0, x * 0.5 + half_s, neg)
+
+
+def _squareplus_d(o: Any, x: Any, p: P) -> Any:
+    b = p["b"]
+    s = o.hypot(x, math.sqrt(b))
+    pos = (x / s + 1) * 0.5
+    neg = (b * 0.5) / (s * (s - x))
+    return _at_inf(o, x, o.where(x >= 0, pos, neg), 0.0, 1.0)
+
+
+# --- the catalog ---------------------------------------------------------------------------
+
+_f = real()
+_opt = real(optional=True)
+_pos = real(positive=True)
+
+
+_SPECS = [
+    Spec(
+        "relu",
+        "Rectified linear unit, with Keras 3's negative_slope, max_value and threshold.",
+        "x >= max_value ? max_value : (x > threshold ? x : negative_slope*(x - threshold))",
+        _relu,
+        _relu_d,
+        params=(
+            Param("negative_slope", 0.0, _f, "slope below threshold"),
+            Param("max_value", None, _opt, "saturation value, None for none"),
+            Param("threshold", 0.0, _f, "the kink"),
+        ),
+        exact=True,
+        integer_ok=_integral("negative_slope", "max_value", "threshold"),
+        kinks=_relu_kinks,
+        prepare=_relu_prepare,
+        examples=(
+            {"negative_slope": 0.1, "max_value": 6.0, "threshold": 0.5},
+            {"max_value": 6.0},
+        ),
+    ),
+    Spec(
+        "relu6",
+        "relu clipped at 6.",
+        "min(max(x, 0), 6)",
+        _relu6,
+        _relu6_d,
+        exact=True,
+        integer_ok=lambda p: True,
+        kinks=lambda p: ((0.0, 0.0), (6.0, 0.0)),
+    ),
+    Spec(
+        "leaky_relu",
+        "Leaky relu: a small slope for negative inputs.",
+        "x > 0 ? x : negative_slope*x",
+        _leaky,
+        _leaky_d,
+        params=(Param("negative_slope", 0.01, _f, "slope for x <= 0"),),
+        exact=True,
+        kinks=lambda p: ((0.0, p["negative_slope"]),),
+        examples=({"negative_slope": 0.2}, {"negative_slope": 3.0}, {"negative_slope": -0.5}),
+    ),
+    Spec(
+        "prelu",
+        "Parametric relu: a learned slope ``weight``, broadcast against x (NumPy rules).",
+        "x > 0 ? x : weight*x;  df/dweight = min(x, 0)",
+        _prelu,
+        _prelu_d,
+        params=(Param("weight", REQUIRED, array_param, "the slopes", array=True),),
+        exact=True,
+        kinks=lambda p: ((0.0, p["weight"]),),
+        examples=({"weight": 0.25},),
+    ),
+    Spec(
+        "rrelu",
+        "Randomized leaky relu in evaluation mode: the mean slope (lower + upper) / 2.",
+        "x > 0 ? x : ((lower + upper)/2)*x",
+        _leaky,
+        _leaky_d,
+        params=(
+            Param("lower", 1 / 8, _f, "lower bound of the slope"),
+            Param("upper", 1 / 3, _f, "upper bound of the slope"),
+        ),
+        exact=True,
+        kinks=lambda p: ((0.0, p["negative_slope"]),),
+        prepare=_rrelu_prepare,
+        examples=({"lower": 0.1, "upper": 0.3},),
+    ),
+    Spec(
+        "elu",
+        "Exponential linear unit.",
+        "x > 0 ? x : alpha*expm1(x)",
+        _elu,
+        _elu_d,
+        params=(Param("alpha", 1.0, _f, "scale of the negative part"),),
+        kinks=lambda p: ((0.0, p["alpha"]),),
+        examples=({"alpha": 0.5},),
+    ),
+    Spec(
+        "selu",
+        "Scaled elu (self-normalizing networks).",
+        f"lambda * (x > 0 ? x : alpha*expm1(x)), alpha={SELU_ALPHA!r}, lambda={SELU_LAMBDA!r}",
+        _selu,
+        _selu_d,
+        kinks=lambda p: ((0.0, SELU_LAMBDA * SELU_ALPHA),),
+    ),
+    Spec(
+        "celu",
+        "Continuously differentiable elu.",
+        "x > 0 ? x : alpha*expm1(x/alpha)",
+        _celu,
+        _celu_d,
+        params=(Param("alpha", 1.0, _pos, "scale, > 0"),),
+        kinks=lambda p: ((0.0, 1.0),),
+        examples=({"alpha": 2.0},),
+    ),
+    Spec(
+        "gelu",
+        "Gaussian error linear unit; approximate=True (or 'tanh') for the tanh form.",
+        "x*Phi(x) = x*erfc(-x/sqrt(2))/2;  "
+        "tanh form: x*(1 + tanh(sqrt(2/pi)*(x + 0.044715 x^3)))/2",
+        _gelu,
+        _gelu_d,
+        params=(Param("approximate", False, choice_gelu, "False/'none' or True/'tanh'"),),
+        examples=({"approximate": True},),
+    ),
+    Spec(
+        "silu",
+        "Sigmoid linear unit, also called swish.",
+        "x*sigmoid(x)",
+        _silu,
+        _silu_d,
+        aliases=("swish",),
+    ),
+    Spec(
+        "mish",
+        "Mish.",
+        "x*tanh(softplus(x))",
+        _mish,
+        _mish_d,
+    ),
+    Spec(
+        "softplus",
+        "Softplus, a smooth relu; torch's optional threshold reverts to x above it.",
+        "log1p(exp(-|beta*x|))/beta + max(x, 0);  beta*x > threshold ? x",
+        _softplus,
+        _softplus_d,
+        params=(
+            Param("beta", 1.0, _pos, "sharpness, > 0"),
+            Param("threshold", None, _opt, "beta*x above which the result is x"),
+        ),
+        examples=({"beta": 2.0}, {"beta": 1.0, "threshold": 20.0}),
+    ),
+    Spec(
+        "log_sigmoid",
+        "Logarithm of the sigmoid.",
+        "min(x, 0) - log1p(exp(-|x|))",
+        _log_sigmoid,
+        _log_sigmoid_d,
+    ),
+    Spec(
+        "hardswish",
+        "Hard swish (MobileNetV3).",
+        "x*relu6(x + 3)/6",
+        _hardswish,
+        _hardswish_d,
+        aliases=("hard_swish", "hard_silu"),
+        exact=True,
+        kinks=lambda p: ((-3.0, 0.0), (3.0, 1.0)),
+    ),
+    Spec(
+        "hard_sigmoid",
+        "Hard sigmoid, as in Keras 3 and torch.",
+        "relu6(x + 3)/6",
+        _hard_sigmoid,
+        _hard_sigmoid_d,
+        exact=True,
+        kinks=lambda p: ((-3.0, 0.0), (3.0, 0.0)),
+    ),
+    Spec(
+        "hardtanh",
+        "Clip to [min_val, max_val].",
+        "min(max(x, min_val), max_val)",
+        _hardtanh,
+        _hardtanh_d,
+        params=(
+            Param("min_val", -1.0, _f, "lower bound"),
+            Param("max_val", 1.0, _f, "upper bound"),
+        ),
+        exact=True,
+        integer_ok=_integral("min_val", "max_val"),
+        kinks=lambda p: ((p["min_val"], 0.0), (p["max_val"], 0.0)),
+        prepare=_hardtanh_prepare,
+        examples=({"min_val": -2.0, "max_val": 0.5},),
+    ),
+    Spec(
+        "threshold",
+        "x above a threshold, a constant value elsewhere.",
+        "x > threshold ? x : value",
+        _threshold,
+        lambda o, x, p: _step_d(o, x, p["threshold"]),
+        params=(
+            Param("threshold", REQUIRED, _f, "the kink"),
+            Param("value", REQUIRED, _f, "the value at and below threshold", output=True),
+        ),
+        exact=True,
+        integer_ok=_integral("value"),
+        kinks=lambda p: ((p["threshold"], 0.0),),
+        examples=({"threshold": 0.5, "value": -2.0}, {"threshold": 0.0, "value": 0.0}),
+    ),
+    Spec(
+        "thresholded_relu",
+        "x above theta, 0 elsewhere.",
+        "x > theta ? x : 0",
+        _thresholded,
+        lambda o, x, p: _step_d(o, x, p["theta"]),
+        params=(Param("theta", 1.0, _f, "the kink"),),
+        exact=True,
+        kinks=lambda p: ((p["theta"], 0.0),),
+        examples=({"theta": 0.25},),
+    ),
+    Spec(
+        "squared_relu",
+        "relu squared (Primer).",
+        "relu(x)**2",
+        _squared_relu,
+        _squared_relu_d,
+        exact=True,
+        integer_ok=lambda p: True,
+        kinks=lambda p: ((0.0, 0.0),),
+    ),
+    Spec(
+        "squareplus",
+        "Squareplus, a smooth relu from algebraic operations.",
+        "(x + sqrt(x*x + b))/2",
+        _squareplus,
+        _squareplus_d,
+        params=(Param("b", 4.0, _pos, "smoothness, > 0"),),
+        examples=({"b": 0.5},),
+    ),
+    Spec(
+        "sigmoid",
+        "The logistic sigmoid.",
+        "1/(1 + exp(-x))",
+        _sigmoid,
+        _sigmoid_d,
+    ),
+    Spec(
+        "tanh",
+        "Hyperbolic tangent.",
+        "tanh(x)",
+        _tanh,
+        _tanh_d,
+    ),
+    Spec(
+        "linear",
+        "The identity.",
+        "x",
+        _linear,
+        _linear_d,
+        aliases=("identity",),
+        exact=True,
+    ),
+]
+
+CATALOG: dict[str, Spec] = {s.name: s for s in _SPECS}
+ALIASES: dict[str, str] = {a: s.name for s in _SPECS for a in s.aliases}

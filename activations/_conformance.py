@@ -1,0 +1,323 @@
+"""The conformance check: each activation on each backend against the mpmath reference.
+
+Shared by ``python -m activations check`` and the test suite. For every activation, parameter
+set (defaults and the catalog's examples), backend and dtype it evaluates the value and the
+gradient on the contract's edge values, the kinks and their neighbours, and random values over
+the whole finite range, and measures the error in ULPs of the dtype (docs/conventions.md):
+
+- exact activations: the correctly rounded reference, bit for bit (sign of zero included);
+  hardswish and hard_sigmoid (a division by 6) within 3 and 2 ULP;
+- smooth activations: value / derivative within 1/1 ULP (float16, bfloat16), 4/8 (float32),
+  16/32 (float64), with floors 2**-10 (value) and 2**-3 (derivative).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _reference as ref
+from ._activation import get
+from ._catalog import CATALOG
+from ._dtypes import FORMATS, round_to
+from ._spec import REQUIRED, Spec
+
+__all__ = [
+    "BOUNDS",
+    "DERIVATIVE_FLOOR",
+    "VALUE_FLOOR",
+    "Harness",
+    "Result",
+    "bounds",
+    "harnesses",
+    "inputs",
+    "param_sets",
+    "run",
+]
+
+VALUE_FLOOR = 2.0**-10
+DERIVATIVE_FLOOR = 2.0**-3
+# smooth activations: (value, derivative) in ULPs of the dtype
+BOUNDS: dict[str, tuple[float, float]] = {
+    "float16": (1, 1),
+    "bfloat16": (1, 1),
+    "float32": (4, 8),
+    "float64": (16, 32),
+}
+# exact activations that are a division away from piecewise linear
+DIVISION_BOUNDS: dict[str, tuple[float, float]] = {"hardswish": (3, 3), "hard_sigmoid": (2, 1)}
+
+
+def bounds(spec: Spec, dtype: str) -> tuple[float, float]:
+    """The (value, derivative) ULP bounds of ``spec`` in ``dtype`` (0 means bitwise)."""
+    if spec.exact:
+        return DIVISION_BOUNDS.get(spec.name, (0, 0))
+    return BOUNDS[dtype]
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def _to_bfloat16(a: np.ndarray) -> np.ndarray:
+    """Round float64 values to bfloat16 (ties to even), returned as float64."""
+    f = np.asarray(a, dtype=np.float64)
+    out = f.copy()
+    finite = np.isfinite(f) & (f != 0)
+    out[finite] = [round_to(v, "bfloat16") for v in f[finite]]
+    return np.asarray(out)
+
+
+def representable(values: Iterable[float], dtype: str) -> np.ndarray:
+    """The values rounded to ``dtype``, as float64 (overflow gives +-inf), sorted, unique."""
+    a = np.asarray(list(values), dtype=np.float64)
+    with np.errstate(over="ignore"):
+        r = _to_bfloat16(a) if dtype == "bfloat16" else a.astype(dtype).astype(np.float64)
+    keep = ~np.isnan(r)
+    # unique, but keep -0.0 beside 0.0 and one nan
+    finite = sorted(set(map(float, r[keep])) | {-0.0}, key=lambda v: (v, math.copysign(1, v)))
+    return np.array([*finite, math.nan], dtype=np.float64)
+
+
+def _neighbours(v: float, dtype: str) -> list[float]:
+    fmt = FORMATS[dtype]
+    v = float(round_to(v, dtype))
+    step = fmt.ulp(abs(v))
+    return [v - step, v, v + step, v - 2 * step, v + 2 * step]
+
+
+def inputs(spec: Spec, params: Mapping[str, Any], dtype: str, n_random: int = 200) -> np.ndarray:
+    """Edge values, kinks and neighbours, and random values of ``dtype``, as float64."""
+    fmt = FORMATS[dtype]
+    edges = [
+        0.0,
+        fmt.smallest_subnormal,
+        fmt.smallest_normal,
+        fmt.smallest_normal * 0.75,
+        1e-8,
+        1e-4,
+        0.5,
+        1.0,
+        2.0,
+        3.0,
+        6.0,
+        10.0,
+        20.0,
+        30.0,
+        40.0,
+        100.0,
+        710.0,
+        745.0,
+        1e4,
+        1e10,
+        1e30,
+        1e100,
+        1e300,
+        fmt.max_value,
+        math.inf,
+    ]
+    values: list[float] = [s * v for v in edges for s in (1.0, -1.0)]
+    kinks = [k for k, _ in spec.kinks(params)]
+    for k in kinks:
+        if isinstance(k, (int, float)):
+            values += _neighbours(k, dtype)
+    for k in (-3.0, 3.0, 6.0, 0.0):
+        values += _neighbours(k, dtype)
+    rng = np.random.default_rng(
+        zlib.crc32(f"{spec.name} {dtype} {sorted(params.items())}".encode())
+    )
+    lo = math.log2(fmt.smallest_subnormal)
+    hi = math.log2(fmt.max_value)
+    mags = np.exp2(rng.uniform(lo, hi, n_random))
+    values += list(mags * rng.choice([-1.0, 1.0], n_random))
+    values += list(rng.uniform(-12, 12, n_random))
+    values += list(rng.uniform(-4, 4, n_random))
+    return representable(values, dtype)
+
+
+def param_sets(spec: Spec) -> list[dict[str, Any]]:
+    """The defaults (unless a parameter is required), then the catalog's examples."""
+    required = any(p.default is REQUIRED for p in spec.params)
+    defaults: list[dict[str, Any]] = [] if required else [{}]
+    return defaults + [dict(e) for e in spec.examples]
+
+
+def label(spec: Spec, kwargs: Mapping[str, Any]) -> str:
+    if not kwargs:
+        return spec.name
+    return f"{spec.name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+
+
+# --- harnesses ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Harness:
+    """How a backend is driven by the conformance check."""
+
+    name: str
+    dtypes: tuple[str, ...]
+    make: Callable[[np.ndarray, str], Any]  # float64 values -> the backend's array
+    value: Callable[[Any, Any, Mapping[str, Any]], Any]  # (activation, x, kwargs) -> f(x)
+    grad: Callable[[Any, Any, Mapping[str, Any]], Any]  # -> df/dx through the backend's autograd
+    to_numpy: Callable[[Any], np.ndarray]  # -> float64
+    flushes_subnormals: bool = False
+    version: str = ""
+
+
+def _numpy_harness() -> Harness:
+    return Harness(
+        name="numpy",
+        dtypes=("float16", "float32", "float64"),
+        make=lambda v, dtype: np.asarray(v).astype(dtype),
+        value=lambda f, x, kw: f(x, **kw),
+        grad=lambda f, x, kw: f.derivative(x, **kw),
+        to_numpy=lambda y: np.asarray(y, dtype=np.float64),
+        version=np.__version__,
+    )
+
+
+def harnesses(names: Iterable[str] | None = None) -> list[Harness]:
+    """The harnesses of the installed backends (all of them when ``names`` is None)."""
+    found = [_numpy_harness()]
+    if names is not None:
+        wanted = set(names)
+        found = [h for h in found if h.name in wanted]
+    return found
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    activation: str
+    label: str
+    backend: str
+    dtype: str
+    value_ulp: float = 0.0
+    derivative_ulp: float = 0.0
+    bound: tuple[float, float] = (0, 0)
+    points: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+_ref_cache: dict[tuple[str, str, str, int], tuple[np.ndarray, list[Any], list[Any]]] = {}
+
+
+def _reference(
+    spec: Spec, kwargs: Mapping[str, Any], dtype: str, n_random: int
+) -> tuple[np.ndarray, list[Any], list[Any]]:
+    key = (spec.name, repr(sorted(kwargs.items())), dtype, n_random)
+    if key not in _ref_cache:
+        params = spec.bind((), dict(kwargs))
+        rounded = {
+            k: (
+                round_to(v, dtype) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            )
+            for k, v in params.items()
+        }
+        xs = inputs(spec, params, dtype, n_random)
+        vals = [ref.value(spec.name, float(x), rounded, dtype) for x in xs]
+        ders = [ref.derivative(spec.name, float(x), rounded, dtype) for x in xs]
+        _ref_cache[key] = (xs, vals, ders)
+    return _ref_cache[key]
+
+
+def _flush(v: float, dtype: str) -> float:
+    return math.copysign(0.0, v) if abs(v) < FORMATS[dtype].smallest_normal else v
+
+
+def _same_bits(got: float, want: float) -> bool:
+    if math.isnan(want):
+        return math.isnan(got)
+    return got == want and math.copysign(1, got) == math.copysign(1, want)
+
+
+def compare(
+    spec: Spec,
+    dtype: str,
+    xs: np.ndarray,
+    got: np.ndarray,
+    refs: list[Any],
+    floor: float,
+    bound: float,
+    flushes: bool,
+    what: str,
+    signed_zero: bool,
+) -> tuple[float, list[str]]:
+    """The worst error in ULPs, and a description of each point out of bounds."""
+    fmt = FORMATS[dtype]
+    worst = 0.0
+    failures: list[str] = []
+    for x, g, r in zip(xs, got, refs, strict=True):
+        g = float(g)
+        want = ref.round_to_format(r, fmt)
+        if flushes:
+            g, want = _flush(g, dtype), _flush(want, dtype)
+        if bound == 0:
+            same = _same_bits(g, want) if signed_zero else (g == want or _same_bits(g, want))
+            err = 0.0 if same else max(ref.ulp_error(g, r, fmt, floor), 1.0)
+        else:
+            err = ref.ulp_error(g, r, fmt, floor)
+            if signed_zero and want == 0 and g == 0 and not _same_bits(g, want):
+                err = math.inf
+        worst = max(worst, err)
+        if err > bound:
+            failures.append(f"{what}({float(x)!r}) = {g!r}, expected {want!r} ({err:.3g} ULP)")
+    return worst, failures
+
+
+def check_one(
+    h: Harness, spec: Spec, kwargs: Mapping[str, Any], dtype: str, n_random: int = 200
+) -> Result:
+    xs, vals, ders = _reference(spec, kwargs, dtype, n_random)
+    f = get(spec.name)
+    res = Result(spec.name, label(spec, kwargs), h.name, dtype, bound=bounds(spec, dtype))
+    res.points = len(xs)
+    x = h.make(xs, dtype)
+    try:
+        y = h.to_numpy(h.value(f, x, kwargs))
+        d = h.to_numpy(h.grad(f, x, kwargs))
+    except Exception as exc:  # reported, not raised: the table shows every cell
+        res.failures.append(f"raised {type(exc).__name__}: {exc}")
+        res.value_ulp = res.derivative_ulp = math.inf
+        return res
+    vb, db = res.bound
+    res.value_ulp, fv = compare(
+        spec, dtype, xs, y, vals, VALUE_FLOOR, vb, h.flushes_subnormals, "f", True
+    )
+    res.derivative_ulp, fd = compare(
+        spec, dtype, xs, d, ders, DERIVATIVE_FLOOR, db, h.flushes_subnormals, "f'", False
+    )
+    res.failures += fv + fd
+    return res
+
+
+def run(
+    backends: Iterable[str] | None = None,
+    activations: Iterable[str] | None = None,
+    n_random: int = 200,
+    progress: Callable[[str], None] | None = None,
+) -> list[Result]:
+    """Check every activation and parameter set on every harness and dtype."""
+    specs = (
+        [CATALOG[get(a).__name__] for a in activations] if activations else list(CATALOG.values())
+    )
+    results = []
+    for h in harnesses(backends):
+        for spec in specs:
+            for kwargs in param_sets(spec):
+                for dtype in h.dtypes:
+                    if progress:
+                        progress(f"{h.name} {label(spec, kwargs)} {dtype}")
+                    results.append(check_one(h, spec, kwargs, dtype, n_random))
+    return results

@@ -1,0 +1,80 @@
+"""type(x) -> backend.
+
+The hot path is one dict lookup keyed by ``type(x)``. On a miss the registered backends are
+asked, in order, whether they own the type; they look only at ``sys.modules``, so resolution
+never imports a framework. Python scalars, lists and tuples are neutral: alone they go to NumPy,
+next to another framework's array they are converted by that framework's backend.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from . import backends as _backends
+from .backends._base import Backend
+
+__all__ = ["NEUTRAL_TYPES", "backend_for", "backend_of", "clear_cache"]
+
+NEUTRAL_TYPES: tuple[type, ...] = (int, float, bool, list, tuple)
+
+_cache: dict[type, Backend] = {}
+_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def _supported() -> str:
+    return ", ".join(e.name for e in _backends.entries())
+
+
+def _owner(cls: type) -> Backend | None:
+    for entry in _backends.entries():
+        if entry.owns(cls):
+            return _backends.get(entry.name)
+    if issubclass(cls, NEUTRAL_TYPES):
+        return _backends.get("numpy")
+    return None
+
+
+def _resolve(cls: type) -> Backend:
+    with _lock:
+        backend = _owner(cls)
+        if backend is None and _backends.read_entry_points():
+            backend = _owner(cls)
+        if backend is None:
+            raise TypeError(
+                f"no backend handles arrays of type {cls.__module__}.{cls.__qualname__}; "
+                f"supported: {_supported()} arrays, Python scalars and lists "
+                f"(or register one with activations.register_backend)"
+            )
+        _cache[cls] = backend
+        return backend
+
+
+def backend_of(x: Any) -> Backend:
+    """The backend for one array (the fast path)."""
+    try:
+        return _cache[type(x)]
+    except KeyError:
+        return _resolve(type(x))
+
+
+def backend_for(*arrays: Any) -> Backend:
+    """The one backend for several arrays; neutral Python objects mix with any backend."""
+    chosen: Backend | None = None
+    first: Any = None
+    for a in arrays:
+        if isinstance(a, NEUTRAL_TYPES):
+            continue
+        b = backend_of(a)
+        if chosen is None:
+            chosen, first = b, a
+        elif b is not chosen:
+            raise TypeError(
+                f"arrays of two frameworks in one call: {type(first).__name__} ({chosen.name}) "
+                f"and {type(a).__name__} ({b.name}); convert one of them first"
+            )
+    return chosen if chosen is not None else backend_of(arrays[0])

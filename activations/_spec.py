@@ -1,0 +1,159 @@
+"""How an activation is described: its parameters, its formulas and its kinks.
+
+A :class:`Spec` is pure data plus two formulas written against a backend's small op set (see
+``activations.backends._base.Ops``). Nothing here knows about any framework.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["REQUIRED", "Param", "Spec", "choice_gelu", "real"]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+REQUIRED: Any = _Required()
+
+Converter = Callable[[str, Any], Any]
+Formula = Callable[..., Any]
+
+
+def real(
+    *,
+    optional: bool = False,
+    positive: bool = False,
+    nonnegative: bool = False,
+) -> Converter:
+    """A converter for a finite real scalar parameter (Python or NumPy number)."""
+
+    def convert(name: str, value: Any) -> Any:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            if hasattr(value, "ndim") and getattr(value, "ndim", None) == 0:
+                value = value.item() if hasattr(value, "item") else value
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                expected = "a real number or None" if optional else "a real number"
+                raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+        number: int | float = int(value) if isinstance(value, numbers.Integral) else float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{name} must be finite, got {number!r}")
+        if positive and not number > 0:
+            raise ValueError(f"{name} must be > 0, got {number!r}")
+        if nonnegative and not number >= 0:
+            raise ValueError(f"{name} must be >= 0, got {number!r}")
+        return number
+
+    return convert
+
+
+def choice_gelu(name: str, value: Any) -> bool:
+    """gelu's ``approximate``: a bool, or torch's spelling 'none' / 'tanh'."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("none", "tanh"):
+        return value.lower() == "tanh"
+    raise ValueError(f"{name} must be True/False or 'none'/'tanh', got {value!r}")
+
+
+def array_param(name: str, value: Any) -> Any:
+    if value is None:
+        raise TypeError(f"{name} must be an array or a number, got None")
+    return value
+
+
+@dataclass(frozen=True)
+class Param:
+    """One keyword parameter of an activation."""
+
+    name: str
+    default: Any
+    convert: Converter
+    doc: str = ""
+    array: bool = False  # an array argument (prelu's weight), dispatched like x
+    output: bool = False  # the value becomes an output (threshold's value)
+
+
+@dataclass(frozen=True, eq=False)
+class Spec:
+    """One activation, defined once for every backend.
+
+    ``forward(ops, x, p)`` and ``derivative(ops, x, p)`` receive the backend's op set, the input
+    already in the compute dtype, and the parameters as scalars of that dtype (``p`` maps names
+    to values). ``exact`` activations are piecewise linear (or a division away from it): they
+    are computed in the input dtype (float16 and bfloat16 in float32) and are bitwise identical
+    on every backend. The others are computed in the backend's most precise float type where it
+    has one, then rounded once.
+    """
+
+    name: str
+    summary: str
+    definition: str
+    forward: Formula
+    derivative: Formula
+    params: tuple[Param, ...] = ()
+    aliases: tuple[str, ...] = ()
+    exact: bool = False
+    # Which parameter sets keep an integer input's dtype (None: integers are refused).
+    integer_ok: Callable[[Mapping[str, Any]], bool] | None = None
+    # The kink points and the derivative taken there, for docs and tests.
+    kinks: Callable[[Mapping[str, Any]], tuple[tuple[float, float], ...]] = lambda p: ()
+    # Cross-parameter checks and derived parameters, on Python numbers.
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Parameter sets that the conformance tests and `check` use besides the defaults.
+    examples: tuple[Mapping[str, Any], ...] = ()
+    _defaults: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._defaults.update({p.name: p.default for p in self.params})
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    @property
+    def array_params(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params if p.array)
+
+    def bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Map positional and keyword arguments to normalized parameter values."""
+        params = self.params
+        if len(args) > len(params):
+            raise TypeError(
+                f"{self.name}() takes at most {len(params)} parameter(s) after x "
+                f"({', '.join(self.param_names) or 'none'}), got {len(args)}"
+            )
+        values: dict[str, Any] = {}
+        for p, a in zip(params, args, strict=False):
+            values[p.name] = a
+        for key, value in kwargs.items():
+            if key not in self._defaults:
+                raise TypeError(
+                    f"{self.name}() got an unexpected keyword argument {key!r}; "
+                    f"its parameters are: {', '.join(self.param_names) or 'none'}"
+                )
+            if key in values:
+                raise TypeError(f"{self.name}() got multiple values for argument {key!r}")
+            values[key] = value
+        out: dict[str, Any] = {}
+        for p in params:
+            if p.name in values:
+                out[p.name] = p.convert(p.name, values[p.name])
+            elif p.default is REQUIRED:
+                raise TypeError(f"{self.name}() missing required argument {p.name!r}")
+            else:
+                out[p.name] = p.default
+        if self.prepare is not None:
+            out = self.prepare(out)
+        return out
+
+    def allows_integers(self, params: Mapping[str, Any]) -> bool:
+        return self.integer_ok is not None and self.integer_ok(params)

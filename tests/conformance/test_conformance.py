@@ -1,0 +1,47 @@
+"""The conformance matrix: activation x parameters x backend x dtype against mpmath.
+
+Every installed backend is checked. A backend that is not installed is skipped with the
+reason, except where ACTIVATIONS_REQUIRE_BACKENDS (comma-separated) names it; under CI=true
+every backend is required, so that a missing one fails the run instead of hiding in a skip.
+"""
+
+import os
+
+import pytest
+
+from activations import _conformance as conf
+from activations._catalog import CATALOG
+
+N_RANDOM = int(os.environ.get("ACTIVATIONS_CONFORMANCE_RANDOM", "300"))
+ALL_BACKENDS = ("numpy",)
+# CI requires every backend; elsewhere only NumPy, unless the variable says otherwise.
+_DEFAULT_REQUIRED = ",".join(ALL_BACKENDS) if os.environ.get("CI") else "numpy"
+REQUIRED = {
+    b for b in os.environ.get("ACTIVATIONS_REQUIRE_BACKENDS", _DEFAULT_REQUIRED).split(",") if b
+}
+HARNESSES = {h.name: h for h in conf.harnesses()}
+CASES = [(spec.name, kw) for spec in CATALOG.values() for kw in conf.param_sets(spec)]
+
+
+def _harness(backend: str) -> conf.Harness:
+    if backend not in HARNESSES:
+        if backend in REQUIRED:
+            pytest.fail(f"backend {backend} is required here but not installed")
+        pytest.skip(f"backend {backend} is not installed")
+    return HARNESSES[backend]
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=[conf.label(CATALOG[n], k) for n, k in CASES])
+def test_conformance(backend: str, name: str, kw: dict) -> None:
+    h = _harness(backend)
+    failures = []
+    for dtype in h.dtypes:
+        r = conf.check_one(h, CATALOG[name], kw, dtype, N_RANDOM)
+        failures += [f"{dtype}: {f}" for f in r.failures]
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_every_required_backend_is_installed() -> None:
+    missing = REQUIRED - set(HARNESSES)
+    assert not missing, f"required backends not installed: {sorted(missing)}"

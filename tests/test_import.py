@@ -1,0 +1,41 @@
+"""Importing the package loads no framework (and not even SciPy or mpmath)."""
+
+import subprocess
+import sys
+
+HEAVY = ["torch", "tensorflow", "jax", "keras", "pytensor", "dask", "cupy", "scipy", "mpmath"]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {line.split(".")[0] for line in out.split()}
+
+
+def test_import_loads_no_framework() -> None:
+    loaded = _modules_after("import activations")
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_numpy_calls_load_no_framework() -> None:
+    code = (
+        "import numpy as np, activations as A\n"
+        "x = np.linspace(-3, 3, 7)\n"
+        "for name in A.names():\n"
+        "    f = A.get(name)\n"
+        "    if name in ('prelu', 'threshold', 'gelu'):\n"
+        "        continue\n"
+        "    f(x); f.derivative(x); f.vjp(x, x)\n"
+    )
+    loaded = _modules_after(code)
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_scipy_is_loaded_by_gelu_only() -> None:
+    loaded = _modules_after("import numpy as np, activations as A\nA.gelu(np.ones(3))")
+    assert "scipy" in loaded
+    assert not loaded & (set(HEAVY) - {"scipy"})
