@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -16,7 +17,8 @@ from . import __version__, backends
 FRAMEWORKS = (
     ("numpy", ("numpy", "scipy"), "numpy"),
     ("torch", ("torch",), "torch"),
-    ("tensorflow", ("tensorflow", "tensorflow-cpu", "keras"), "tensorflow"),
+    ("tensorflow", ("tensorflow", "tensorflow-cpu"), "tensorflow"),
+    ("keras", ("keras",), "keras"),
     ("jax", ("jax", "jaxlib"), "jax"),
     ("pytensor", ("pytensor",), "pytensor"),
     ("array_api", ("array-api-strict", "dask", "cupy"), None),
@@ -61,6 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """The conformance table: max ULP error of value/derivative against the reference."""
     from . import _conformance as conf
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notices
     t0 = time.perf_counter()
     names = args.backend or None
     hs = conf.harnesses(names)

@@ -6,6 +6,7 @@ import difflib
 import inspect
 from typing import Any, TypeVar
 
+from . import _on_import
 from ._catalog import ALIASES, CATALOG
 from ._dispatch import backend_for, backend_of
 from ._spec import REQUIRED, Spec
@@ -101,8 +102,18 @@ class Activation:
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         return (get, (self.spec.name,))
 
+    # Keras serialization (models saved with activation=activations.gelu load back to it).
+    def get_config(self) -> dict[str, str]:
+        return {"name": self.spec.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, str]) -> Activation:
+        return get(config["name"])
+
 
 _OBJECTS: dict[str, Activation] = {name: Activation(spec) for name, spec in CATALOG.items()}
+
+_on_import.install()  # Keras serialization and torch.compile: see _on_import
 
 
 def names(*, aliases: bool = True) -> list[str]:

@@ -178,26 +178,32 @@ def _squared_relu_d(o: Any, x: Any, p: P) -> Any:
     return r + r
 
 
+# hardswish and hard_sigmoid multiply by 1/6 (rounded to the compute dtype) rather than divide
+# by 6, and the constant multiplies first: graph optimizers (TensorFlow's grappler, XLA) turn a
+# division by a constant into that multiplication and move constants next to each other, so
+# only this form is computed the same way everywhere.
+_SIXTH = 1 / 6
+
+
 def _hardswish(o: Any, x: Any, p: P) -> Any:
-    return o.where(x <= -3, 0, o.where(x >= 3, x, x * (x + 3) / 6))
+    return o.where(x <= -3, 0, o.where(x >= 3, x, x * ((x + 3) * _SIXTH)))
 
 
 def _hardswish_d(o: Any, x: Any, p: P) -> Any:
-    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + x + 3) / 6))
+    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + x + 3) * _SIXTH))
 
 
 def _hard_sigmoid(o: Any, x: Any, p: P) -> Any:
-    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + 3) / 6))
+    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + 3) * _SIXTH))
 
 
 def _hard_sigmoid_d(o: Any, x: Any, p: P) -> Any:
-    # 1/6 rounded once in the compute dtype, as the forward's division rounds.
-    sixth = o.where(x <= -3, 0, _pick(o, x, x >= 3, 0, 1)) / 6
+    sixth = _pick(o, x, (x > -3) & (x < 3), _SIXTH, 0)
     return _keep_nan(o, x, sixth)
 
 
 def _linear(o: Any, x: Any, p: P) -> Any:
-    return x
+    return x * 1  # a new array (never the input itself), -0.0 and NaN kept
 
 
 def _linear_d(o: Any, x: Any, p: P) -> Any:

@@ -8,7 +8,6 @@ next to another framework's array they are converted by that framework's backend
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from . import backends as _backends
@@ -19,7 +18,6 @@ __all__ = ["NEUTRAL_TYPES", "backend_for", "backend_of", "clear_cache"]
 NEUTRAL_TYPES: tuple[type, ...] = (int, float, bool, list, tuple)
 
 _cache: dict[type, Backend] = {}
-_lock = threading.Lock()
 
 
 def clear_cache() -> None:
@@ -40,18 +38,19 @@ def _owner(cls: type) -> Backend | None:
 
 
 def _resolve(cls: type) -> Backend:
-    with _lock:
+    # No lock: resolution is idempotent (racing threads store the same backend), loading a
+    # backend is locked in backends.get, and torch.compile can trace this function.
+    backend = _owner(cls)
+    if backend is None and _backends.read_entry_points():
         backend = _owner(cls)
-        if backend is None and _backends.read_entry_points():
-            backend = _owner(cls)
-        if backend is None:
-            raise TypeError(
-                f"no backend handles arrays of type {cls.__module__}.{cls.__qualname__}; "
-                f"supported: {_supported()} arrays, Python scalars and lists "
-                f"(or register one with activations.register_backend)"
-            )
-        _cache[cls] = backend
-        return backend
+    if backend is None:
+        raise TypeError(
+            f"no backend handles arrays of type {cls.__module__}.{cls.__qualname__}; "
+            f"supported: {_supported()} arrays, Python scalars and lists "
+            f"(or register one with activations.register_backend)"
+        )
+    _cache[cls] = backend
+    return backend
 
 
 def backend_of(x: Any) -> Backend:

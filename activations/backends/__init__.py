@@ -57,6 +57,22 @@ def _subclass_of(cls: type, module: str, *path: str) -> bool:
     return isinstance(base, type) and issubclass(cls, base)
 
 
+def _owns_torch(cls: type) -> bool:
+    return _subclass_of(cls, "torch", "Tensor")
+
+
+def _owns_tensorflow(cls: type) -> bool:
+    return _subclass_of(cls, "tensorflow", "Tensor") or _subclass_of(cls, "tensorflow", "Variable")
+
+
+def _owns_jax(cls: type) -> bool:
+    return _subclass_of(cls, "jax", "Array") or _subclass_of(cls, "jax", "core", "Tracer")
+
+
+def _owns_keras(cls: type) -> bool:
+    return _subclass_of(cls, "keras", "KerasTensor")
+
+
 def _owns_numpy(cls: type) -> bool:
     return _subclass_of(cls, "numpy", "ndarray") or _subclass_of(cls, "numpy", "generic")
 
@@ -114,9 +130,10 @@ def get(name: str) -> Backend:
 def read_entry_points() -> bool:
     """Register the backends that installed packages advertise; True if any was new."""
     global _entry_points_read
-    if _entry_points_read:
-        return False
-    _entry_points_read = True
+    with _lock:
+        if _entry_points_read:
+            return False
+        _entry_points_read = True
     from importlib.metadata import entry_points
 
     added = False
@@ -130,6 +147,16 @@ def read_entry_points() -> bool:
 
 _entries.extend(
     [
+        Entry("torch", _owns_torch, _loader("activations.backends.torch"), "torch", "torch"),
+        Entry(
+            "tensorflow",
+            _owns_tensorflow,
+            _loader("activations.backends.tensorflow"),
+            "tensorflow",
+            "tensorflow",
+        ),
+        Entry("jax", _owns_jax, _loader("activations.backends.jax"), "jax", "jax"),
+        Entry("keras", _owns_keras, _loader("activations.backends.keras"), "keras", "keras"),
         Entry("numpy", _owns_numpy, _loader("activations.backends.numpy"), "numpy", "numpy"),
     ]
 )

@@ -8,26 +8,20 @@ every backend is required, so that a missing one fails the run instead of hiding
 import os
 
 import pytest
+from _required import REQUIRED, missing
 
 from activations import _conformance as conf
 from activations._catalog import CATALOG
 
 N_RANDOM = int(os.environ.get("ACTIVATIONS_CONFORMANCE_RANDOM", "300"))
-ALL_BACKENDS = ("numpy",)
-# CI requires every backend; elsewhere only NumPy, unless the variable says otherwise.
-_DEFAULT_REQUIRED = ",".join(ALL_BACKENDS) if os.environ.get("CI") else "numpy"
-REQUIRED = {
-    b for b in os.environ.get("ACTIVATIONS_REQUIRE_BACKENDS", _DEFAULT_REQUIRED).split(",") if b
-}
-HARNESSES = {h.name: h for h in conf.harnesses()}
+ALL_BACKENDS = conf.ALL_BACKENDS
+HARNESSES = {h.name: h for h in conf.harnesses()}  # the installed ones
 CASES = [(spec.name, kw) for spec in CATALOG.values() for kw in conf.param_sets(spec)]
 
 
 def _harness(backend: str) -> conf.Harness:
     if backend not in HARNESSES:
-        if backend in REQUIRED:
-            pytest.fail(f"backend {backend} is required here but not installed")
-        pytest.skip(f"backend {backend} is not installed")
+        missing(backend)
     return HARNESSES[backend]
 
 
@@ -43,5 +37,5 @@ def test_conformance(backend: str, name: str, kw: dict) -> None:
 
 
 def test_every_required_backend_is_installed() -> None:
-    missing = REQUIRED - set(HARNESSES)
-    assert not missing, f"required backends not installed: {sorted(missing)}"
+    absent = REQUIRED - set(HARNESSES)
+    assert not absent, f"required backends not installed: {sorted(absent)}"

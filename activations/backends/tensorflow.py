@@ -1,0 +1,140 @@
+"""The TensorFlow backend: eager tensors, tf.Variable, and graph tensors inside tf.function.
+
+Loaded only once a TensorFlow tensor arrives. Smooth activations compute in float64 and round
+once (TensorFlow rounds gelu's constants to float32 first; this backend does not).
+
+Gradients: ``tf.custom_gradient`` with ``dout * f'(x)`` written in differentiable tf ops, so
+that nested GradientTapes give second derivatives. Framework quirks kept here: ``tf.where``
+needs both branches as tensors of one dtype, ``tf.math.is_nan`` refuses integers, and there is
+no ``hypot``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import tensorflow as tf
+
+from .._spec import Spec
+from ._base import Backend
+
+__all__ = ["TensorflowBackend", "TensorflowOps", "is_tensorflow_array"]
+
+_PRECISION = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
+
+
+def is_tensorflow_array(x: Any) -> bool:
+    return isinstance(x, (tf.Tensor, tf.Variable))
+
+
+def _tensor(v: Any, like: Any) -> Any:
+    return v if isinstance(v, (tf.Tensor, tf.Variable)) else tf.constant(v, dtype=like.dtype)
+
+
+class TensorflowOps:
+    @staticmethod
+    def where(cond: Any, a: Any, b: Any) -> Any:
+        like = a if isinstance(a, (tf.Tensor, tf.Variable)) else b
+        return tf.where(cond, _tensor(a, like), _tensor(b, like))
+
+    @staticmethod
+    def full_like(x: Any, v: Any) -> Any:
+        return tf.fill(tf.shape(x), tf.constant(v, dtype=x.dtype))
+
+    @staticmethod
+    def isnan(x: Any) -> Any:
+        return tf.math.is_nan(x) if x.dtype.is_floating else tf.zeros_like(x, dtype=tf.bool)
+
+    @staticmethod
+    def isinf(x: Any) -> Any:
+        return tf.math.is_inf(x) if x.dtype.is_floating else tf.zeros_like(x, dtype=tf.bool)
+
+    abs = staticmethod(tf.abs)
+    exp = staticmethod(tf.exp)
+    expm1 = staticmethod(tf.math.expm1)
+    log1p = staticmethod(tf.math.log1p)
+    tanh = staticmethod(tf.tanh)
+    erfc = staticmethod(tf.math.erfc)
+
+    @staticmethod
+    def hypot(x: Any, c: float) -> Any:
+        # big * sqrt(1 + (small/big)^2); c > 0, so big > 0 and there is no 0/0. Selected with
+        # where, not maximum/minimum, whose gradient at a tie goes to both sides.
+        a = tf.abs(x)
+        c_t = tf.fill(tf.shape(x), tf.constant(abs(c), dtype=x.dtype))
+        above = a > c_t
+        big = tf.where(above, a, c_t)
+        small = tf.where(above, c_t, a)
+        q = small / big
+        return tf.where(tf.math.is_nan(x), x, big * tf.sqrt(q * q + 1))
+
+    @staticmethod
+    def precision(x: Any) -> int:
+        return _PRECISION[x.dtype.name]
+
+
+class TensorflowBackend(Backend):
+    name = "tensorflow"
+    precise = "float64"
+    ops = TensorflowOps
+
+    def dtype_name(self, x: Any) -> str:
+        return str(x.dtype.name)
+
+    def astype(self, x: Any, dtype: str) -> Any:
+        return tf.cast(x, dtype)
+
+    def asarray(self, obj: Any, like: Any) -> Any:
+        dtype = like.dtype if like.dtype.is_floating else None
+        return tf.convert_to_tensor(obj, dtype=dtype)
+
+    def shape(self, x: Any) -> tuple[int, ...]:
+        return tuple(x.shape)
+
+    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
+        lead = len(a.shape) - len(shape)
+        axes = list(range(lead)) + [
+            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+        ]
+        return tf.reshape(tf.reduce_sum(a, axis=axes), shape) if axes else a
+
+    def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
+        if out is not None:
+            raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
+        x = tf.convert_to_tensor(x)  # a tf.Variable is read; the tape still sees it
+        if not x.dtype.is_floating:
+            return Backend.value(self, spec, x, params)
+        plain = Backend.value
+        vjp = self.vjp
+        if not spec.array_params:
+
+            @tf.custom_gradient
+            def f(x: Any) -> Any:
+                def grad(dout: Any) -> Any:
+                    return vjp(spec, x, dout, params)
+
+                return plain(self, spec, x, params), grad
+
+            return f(x)
+
+        weight = params["weight"]
+        weight = (
+            tf.convert_to_tensor(weight)
+            if isinstance(weight, (tf.Tensor, tf.Variable))
+            else self.asarray(weight, x)
+        )
+
+        @tf.custom_gradient
+        def g(x: Any, w: Any) -> Any:
+            p = {**params, "weight": w}
+
+            def grad(dout: Any) -> Any:
+                return vjp(spec, x, dout, p)
+
+            return plain(self, spec, x, p), grad
+
+        return g(x, weight)
+
+
+BACKEND = TensorflowBackend()

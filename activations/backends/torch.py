@@ -1,0 +1,151 @@
+"""The PyTorch backend: CPU and CUDA tensors, with autograd.
+
+Loaded only once a torch tensor arrives (torch is then already imported). Results stay on the
+input's device with its dtype. Smooth activations compute in float64 (on every device that
+has it; MPS has not, and computes in float32) and round once.
+
+Gradients: a call that needs autograd goes through one ``torch.autograd.Function`` whose
+backward is ``dout * f'(x)`` built from differentiable torch ops, so that double backward,
+``torch.func`` (through ``generate_vmap_rule``) and ``torch.compile`` work. A call that needs
+no gradient (inference, ``torch.no_grad()``, integer tensors) runs the formula directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from .._spec import Spec
+from ._base import Backend
+
+__all__ = ["TorchBackend", "TorchOps", "is_torch_array"]
+
+_PRECISION = {torch.float64: 53, torch.float32: 24, torch.float16: 11, torch.bfloat16: 8}
+_DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "uint8": torch.uint8,
+}
+
+
+def is_torch_array(x: Any) -> bool:
+    return isinstance(x, torch.Tensor)
+
+
+def _like(v: Any, x: torch.Tensor) -> Any:
+    return v if isinstance(v, torch.Tensor) else torch.full_like(x, v)
+
+
+class TorchOps:
+    @staticmethod
+    def where(cond: Any, a: Any, b: Any) -> Any:
+        return torch.where(cond, a, b)
+
+    full_like = staticmethod(torch.full_like)
+    isnan = staticmethod(torch.isnan)
+    isinf = staticmethod(torch.isinf)
+    abs = staticmethod(torch.abs)
+    exp = staticmethod(torch.exp)
+    expm1 = staticmethod(torch.expm1)
+    log1p = staticmethod(torch.log1p)
+    tanh = staticmethod(torch.tanh)
+    erfc = staticmethod(torch.special.erfc)
+
+    @staticmethod
+    def hypot(x: torch.Tensor, c: float) -> torch.Tensor:
+        return torch.hypot(x, x.new_tensor(c))
+
+    @staticmethod
+    def precision(x: torch.Tensor) -> int:
+        return _PRECISION[x.dtype]
+
+
+class TorchBackend(Backend):
+    name = "torch"
+    precise = "float64"
+    ops = TorchOps
+
+    def dtype_name(self, x: Any) -> str:
+        return str(x.dtype).removeprefix("torch.")
+
+    def astype(self, x: Any, dtype: str) -> Any:
+        return x.to(_DTYPES[dtype])
+
+    def asarray(self, obj: Any, like: Any) -> Any:
+        dtype = like.dtype if like.dtype.is_floating_point else None
+        return torch.as_tensor(obj, dtype=dtype, device=like.device)
+
+    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
+        lead = a.dim() - len(shape)
+        dims = list(range(lead)) + [
+            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+        ]
+        return a.sum(dim=dims).reshape(shape) if dims else a
+
+    def plan(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        if x.device.type == "mps":  # no float64 there
+            return _MPS.plan(spec, x, params)
+        return super().plan(spec, x, params)
+
+    # --- autograd -------------------------------------------------------------------------
+
+    def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
+        if out is not None:
+            raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
+        weight = self._weight(spec, x, params)
+        if torch.is_grad_enabled() and (
+            x.requires_grad or (weight is not None and weight.requires_grad)
+        ):
+            return _Function.apply(x, weight, spec, params)
+        return super().value(spec, x, params)
+
+    def _weight(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        if not spec.array_params:
+            return None
+        w = params["weight"]
+        return w if isinstance(w, torch.Tensor) else self.asarray(w, x)
+
+
+class _MPSBackend(TorchBackend):
+    precise = "float32"
+
+
+_MPS = _MPSBackend()
+
+
+class _Function(torch.autograd.Function):
+    """y = f(x) (or f(x, weight)); backward: dout * f'(x) in differentiable torch ops."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x: Any, weight: Any, spec: Spec, params: Mapping[str, Any]) -> Any:
+        p = dict(params) if weight is None else {**params, "weight": weight}
+        return Backend.value(BACKEND, spec, x, p)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+        x, weight, spec, params = inputs
+        ctx.save_for_backward(x, weight)
+        ctx.spec = spec
+        ctx.params = params
+
+    @staticmethod
+    def backward(ctx: Any, dout: Any) -> tuple[Any, ...]:
+        x, weight = ctx.saved_tensors
+        spec, params = ctx.spec, ctx.params
+        if weight is None:
+            return BACKEND.vjp(spec, x, dout, params), None, None, None
+        dx, dw = BACKEND.vjp(spec, x, dout, {**params, "weight": weight})
+        return dx, dw, None, None
+
+
+BACKEND = TorchBackend()

@@ -1,0 +1,34 @@
+"""Which backends this environment must have: a missing required backend fails, others skip.
+
+ACTIVATIONS_REQUIRE_BACKENDS (comma-separated) decides; unset, CI=true requires every
+backend and anywhere else only NumPy is required.
+"""
+
+import os
+
+import pytest
+
+from activations._conformance import ALL_BACKENDS
+
+_env = os.environ.get("ACTIVATIONS_REQUIRE_BACKENDS")
+REQUIRED = frozenset(
+    b
+    for b in (
+        _env if _env is not None else ",".join(ALL_BACKENDS) if os.environ.get("CI") else "numpy"
+    ).split(",")
+    if b
+)
+
+
+def require(module: str) -> object:
+    """Import a backend's framework, or skip (fail where the backend is required)."""
+    if module in REQUIRED:
+        return __import__(module)
+    return pytest.importorskip(module, reason=f"{module} is not installed")
+
+
+def missing(backend: str) -> None:
+    """Skip (or fail, where required) a test of a backend that is not installed."""
+    if backend in REQUIRED:
+        pytest.fail(f"backend {backend} is required here but not installed")
+    pytest.skip(f"backend {backend} is not installed")
