@@ -112,6 +112,15 @@ class Activation:
 
 
 _OBJECTS: dict[str, Activation] = {name: Activation(spec) for name, spec in CATALOG.items()}
+_COMPAT: dict[str, Activation] = {}  # "theano.relu" -> the object of activations.compat.theano
+
+
+def register_compat(spec: Spec) -> Activation:
+    """The object for a compatibility spec named "<module>.<name>" (see activations.compat)."""
+    if spec.name not in _COMPAT:
+        _COMPAT[spec.name] = Activation(spec)
+    return _COMPAT[spec.name]
+
 
 _on_import.install()  # Keras serialization and torch.compile: see _on_import
 
@@ -134,6 +143,14 @@ def get(name: str) -> Activation:
         raise TypeError(f"get() takes an activation name, got {type(name).__name__}")
     key = name.strip().lower().replace("-", "_")
     key = ALIASES.get(key, key)
+    if "." in key:  # a compatibility name, e.g. "theano.relu"
+        import importlib
+
+        module = key.split(".")[0]
+        if module in ("theano", "lasagne", "keras2"):
+            importlib.import_module(f"activations.compat.{module}")
+        if key in _COMPAT:
+            return _COMPAT[key]
     try:
         return _OBJECTS[key]
     except KeyError:

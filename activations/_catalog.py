@@ -62,7 +62,13 @@ def _sigmoids(o: Any, x: Any) -> tuple[Any, Any]:
 
 
 def _at_inf(o: Any, x: Any, y: Any, at_minus: float, at_plus: float) -> Any:
-    """y, with the limits at -inf and +inf written explicitly."""
+    """y, with the limits at -inf and +inf written explicitly.
+
+    A limit of -0.0 is computed as 1/x (at x = -inf): graph optimizers merge a literal -0.0
+    with the constant 0.0, losing its sign.
+    """
+    if at_minus == 0 and math.copysign(1.0, at_minus) < 0:
+        return o.where(o.isinf(x), o.where(x > 0, at_plus, 1 / x), y)
     return o.where(o.isinf(x), _pick(o, x, x > 0, at_plus, at_minus), y)
 
 
@@ -78,7 +84,9 @@ def _integral(*names: str) -> Any:
 
 def _relu(o: Any, x: Any, p: P) -> Any:
     s, m, t = p["negative_slope"], p["max_value"], p["threshold"]
-    y = o.where(x <= t, 0, x) if s == 0 else o.where(x > t, x, (x - t) * s)
+    # (x - t) * s with its operand behind a where, which no optimizer distributes over (the
+    # unused branch is 1, not 0: PyTensor sinks a product into a where with a zero branch)
+    y = o.where(x <= t, 0, x) if s == 0 else o.where(x > t, x, o.where(x > t, 1, x - t) * s)
     return y if m is None else o.where(x >= m, m, y)
 
 
@@ -128,7 +136,7 @@ def _rrelu_prepare(p: dict[str, Any]) -> dict[str, Any]:
 
 def _prelu(o: Any, x: Any, p: P) -> Any:
     a = p["weight"]
-    return o.where(x > 0, x, o.where(a == 0, 0, x * a))
+    return o.where(x > 0, x, o.where(o.abs(a) <= 0, 0, x * a))  # a = 0 clamps (no 0 * -inf)
 
 
 def _prelu_d(o: Any, x: Any, p: P) -> Any:
@@ -179,22 +187,30 @@ def _squared_relu_d(o: Any, x: Any, p: P) -> Any:
 
 
 # hardswish and hard_sigmoid multiply by 1/6 (rounded to the compute dtype) rather than divide
-# by 6, and the constant multiplies first: graph optimizers (TensorFlow's grappler, XLA) turn a
-# division by a constant into that multiplication and move constants next to each other, so
-# only this form is computed the same way everywhere.
+# by 6, and the constant multiplies first: graph optimizers (TensorFlow's grappler, XLA,
+# PyTensor's canonicalizer) turn a division by a constant into that multiplication and
+# reassociate chains of multiplications, so only this form is computed the same way everywhere.
 _SIXTH = 1 / 6
 
 
+def _hard_sigmoid_middle(o: Any, x: Any) -> Any:
+    """relu6(x + 3)/6 for x > -3, as (x + 3) * (1/6) with each product's operands behind a
+    where: PyTensor distributes (x + 3)*c into x*c + 3c (cancellation near -3) and flattens
+    chains of multiplications, and a where stops both (its unused branch is 1, not 0, as
+    PyTensor sinks a product into a where with a zero branch)."""
+    return _pick(o, x, x >= 3, 1, o.where(x <= -3, 1, x + 3) * _SIXTH)
+
+
 def _hardswish(o: Any, x: Any, p: P) -> Any:
-    return o.where(x <= -3, 0, o.where(x >= 3, x, x * ((x + 3) * _SIXTH)))
+    return o.where(x <= -3, 0, x * _hard_sigmoid_middle(o, x))
 
 
 def _hardswish_d(o: Any, x: Any, p: P) -> Any:
-    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + x + 3) * _SIXTH))
+    return o.where(x <= -3, 0, _pick(o, x, x >= 3, 1, o.where(x <= -3, 1, x + x + 3) * _SIXTH))
 
 
 def _hard_sigmoid(o: Any, x: Any, p: P) -> Any:
-    return o.where(x <= -3, 0, o.where(x >= 3, 1, (x + 3) * _SIXTH))
+    return o.where(x <= -3, 0, _hard_sigmoid_middle(o, x))
 
 
 def _hard_sigmoid_d(o: Any, x: Any, p: P) -> Any:
@@ -292,8 +308,9 @@ def _softplus_d(o: Any, x: Any, p: P) -> Any:
 
 
 def _log_sigmoid(o: Any, x: Any, p: P) -> Any:
-    # -(tail - min(x, 0)): the result is -0.0, not +0.0, where the tail underflows
-    return -(o.log1p(o.exp(-o.abs(x))) - o.where(x < 0, x, 0))
+    # -tail for x > 0 is -0.0, not +0.0, where the tail underflows
+    tail = o.log1p(o.exp(-o.abs(x)))
+    return o.where(x > 0, -tail, x - tail)
 
 
 def _log_sigmoid_d(o: Any, x: Any, p: P) -> Any:

@@ -172,7 +172,7 @@ class Harness:
 def _numpy_harness() -> Harness:
     return Harness(
         name="numpy",
-        dtypes=("float16", "float32", "float64"),
+        dtypes=BACKEND_DTYPES["numpy"],
         make=lambda v, dtype: np.asarray(v).astype(dtype),
         value=lambda f, x, kw: f(x, **kw),
         grad=lambda f, x, kw: f.derivative(x, **kw),
@@ -198,7 +198,7 @@ def _torch_harness() -> Harness:
 
     return Harness(
         name="torch",
-        dtypes=tuple(dtypes),
+        dtypes=BACKEND_DTYPES["torch"],
         make=lambda v, dtype: torch.tensor(np.asarray(v, dtype=np.float64)).to(dtypes[dtype]),
         value=lambda f, x, kw: f(x, **kw),
         grad=grad,
@@ -218,7 +218,7 @@ def _tensorflow_harness() -> Harness:
 
     return Harness(
         name="tensorflow",
-        dtypes=("float16", "bfloat16", "float32", "float64"),
+        dtypes=BACKEND_DTYPES["tensorflow"],
         make=lambda v, dtype: tf.cast(tf.constant(np.asarray(v, dtype=np.float64)), dtype),
         value=lambda f, x, kw: f(x, **kw),
         grad=grad,
@@ -258,7 +258,7 @@ def _jax_harness() -> Harness:
 
     return Harness(
         name="jax",
-        dtypes=("float16", "bfloat16", "float32", "float64"),
+        dtypes=BACKEND_DTYPES["jax"],
         make=make,
         value=value,
         grad=grad,
@@ -268,14 +268,52 @@ def _jax_harness() -> Harness:
     )
 
 
+def _pytensor_harness() -> Harness:
+    import pytensor
+    import pytensor.tensor as pt
+
+    compiled: dict[tuple[str, str, str], Any] = {}
+
+    def run(f: Any, x: np.ndarray, kw: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        key = (f.__name__, repr(sorted(kw.items())), str(x.dtype))
+        if key not in compiled:
+            v = pt.vector("x", dtype=str(x.dtype))
+            y = f(v, **kw)
+            g = pytensor.grad(y.sum(), v)
+            # PyTensor's numba backend compiles with fastmath by default, which lets LLVM
+            # reassociate arithmetic; the contract holds with it off (docs/backends.md).
+            with pytensor.config.change_flags(numba__fastmath=False):
+                compiled[key] = pytensor.function([v], [y, g])
+        return compiled[key](x)  # type: ignore[no-any-return]
+
+    return Harness(
+        name="pytensor",
+        dtypes=BACKEND_DTYPES["pytensor"],
+        make=lambda v, dtype: np.asarray(v).astype(dtype),
+        value=lambda f, x, kw: run(f, x, kw)[0],
+        grad=lambda f, x, kw: run(f, x, kw)[1],
+        to_numpy=lambda y: np.asarray(y, dtype=np.float64),
+        version=pytensor.__version__,
+    )
+
+
 # backend name -> (module that must be importable, harness factory)
 _HARNESSES: dict[str, tuple[str, Callable[[], Harness]]] = {
     "numpy": ("numpy", _numpy_harness),
     "torch": ("torch", _torch_harness),
     "tensorflow": ("tensorflow", _tensorflow_harness),
     "jax": ("jax", _jax_harness),
+    "pytensor": ("pytensor", _pytensor_harness),
 }
 ALL_BACKENDS = tuple(_HARNESSES)
+# the dtypes each backend's framework has (PyTensor's default numba backend lacks float16)
+BACKEND_DTYPES: dict[str, tuple[str, ...]] = {
+    "numpy": ("float16", "float32", "float64"),
+    "torch": ("float16", "bfloat16", "float32", "float64"),
+    "tensorflow": ("float16", "bfloat16", "float32", "float64"),
+    "jax": ("float16", "bfloat16", "float32", "float64"),
+    "pytensor": ("float32", "float64"),
+}
 
 
 def installed(name: str) -> bool:

@@ -69,6 +69,10 @@ def _owns_jax(cls: type) -> bool:
     return _subclass_of(cls, "jax", "Array") or _subclass_of(cls, "jax", "core", "Tracer")
 
 
+def _owns_pytensor(cls: type) -> bool:
+    return _subclass_of(cls, "pytensor", "graph", "basic", "Variable")
+
+
 def _owns_keras(cls: type) -> bool:
     return _subclass_of(cls, "keras", "KerasTensor")
 
@@ -156,6 +160,13 @@ _entries.extend(
             "tensorflow",
         ),
         Entry("jax", _owns_jax, _loader("activations.backends.jax"), "jax", "jax"),
+        Entry(
+            "pytensor",
+            _owns_pytensor,
+            _loader("activations.backends.pytensor"),
+            "pytensor",
+            "pytensor",
+        ),
         Entry("keras", _owns_keras, _loader("activations.backends.keras"), "keras", "keras"),
         Entry("numpy", _owns_numpy, _loader("activations.backends.numpy"), "numpy", "numpy"),
     ]

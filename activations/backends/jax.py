@@ -63,8 +63,8 @@ class JaxBackend(Backend):
     def __init__(self) -> None:
         self._kernels: dict[tuple[Any, ...], Callable[..., Any]] = {}
 
-    @property  # type: ignore[override]
-    def precise(self) -> str:
+    @property  # JAX decides per platform
+    def precise(self) -> str:  # type: ignore[override]
         return "float32" if jax.default_backend() == "tpu" else "float64"
 
     def dtype_name(self, x: Any) -> str:
@@ -139,14 +139,15 @@ class JaxBackend(Backend):
         kernel = self._kernels.get(key)
         if kernel is None:
             x64 = self.precise == "float64"
-            method = Backend.derivative if kind == "derivative" else Backend.vjp
             fixed = {k: v for k, v in params.items() if k != "weight"}
 
             def run(x: Any, *rest: Any) -> Any:
                 p = {**fixed, "weight": rest[-1]} if spec.array_params else fixed
                 args = rest[:-1] if spec.array_params else rest
                 with jax.enable_x64(x64):
-                    return method(self, spec, x, *args, p)
+                    if kind == "derivative":
+                        return Backend.derivative(self, spec, x, p)
+                    return Backend.vjp(self, spec, x, args[0], p)
 
             kernel = self._kernels[key] = jax.jit(run)
         return kernel

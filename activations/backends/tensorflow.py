@@ -109,7 +109,7 @@ class TensorflowBackend(Backend):
         vjp = self.vjp
         if not spec.array_params:
 
-            @tf.custom_gradient
+            @tf.custom_gradient  # type: ignore[untyped-decorator]
             def f(x: Any) -> Any:
                 def grad(dout: Any) -> Any:
                     return vjp(spec, x, dout, params)
@@ -125,7 +125,7 @@ class TensorflowBackend(Backend):
             else self.asarray(weight, x)
         )
 
-        @tf.custom_gradient
+        @tf.custom_gradient  # type: ignore[untyped-decorator]
         def g(x: Any, w: Any) -> Any:
             p = {**params, "weight": w}
 

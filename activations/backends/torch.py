@@ -104,7 +104,7 @@ class TorchBackend(Backend):
         if torch.is_grad_enabled() and (
             x.requires_grad or (weight is not None and weight.requires_grad)
         ):
-            return _Function.apply(x, weight, spec, params)
+            return _Function.apply(x, weight, spec, params)  # type: ignore[no-untyped-call]
         return super().value(spec, x, params)
 
     def _weight(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:

@@ -1,0 +1,170 @@
+"""Gains and He/Glorot initialisers, for layers ported from Theano-era code.
+
+The weights are drawn with NumPy's random generators (a ``np.random.RandomState`` gives the
+very numbers of the Theano tutorials) and then handed to the requested backend, so that one
+seed gives the same initial weights on NumPy, PyTorch, TensorFlow, JAX and PyTensor.
+
+>>> import numpy as np
+>>> from activations import init
+>>> init.gain("relu")
+1.4142135623730951
+>>> W = init.glorot_uniform((3, 2), rng=np.random.RandomState(1234), gain=init.gain("sigmoid"))
+>>> W.shape, W.dtype
+((3, 2), dtype('float64'))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._activation import get
+
+__all__ = ["gain", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "to_backend"]
+
+BACKENDS = ("numpy", "torch", "tensorflow", "jax", "pytensor")
+
+
+def gain(name: str, **params: float) -> float:
+    """The recommended gain of an activation for He/Glorot initialisation.
+
+    sqrt(2) for relu (and its aliases, rectify), sqrt(2/(1+a^2)) for a leaky relu of slope a,
+    1 for linear and tanh, and 4 for sigmoid (the Theano tutorials' rule: Glorot's uniform
+    bound times 4).
+    """
+    key = name.strip().lower()
+    if key in ("rectify", "theano.relu") and not params.get("alpha", params.get("leakiness")):
+        key = "relu"
+    if key in ("leaky_rectify", "leakyrectify", "theano.relu"):
+        a = float(params.get("alpha", params.get("leakiness", 0.01)))
+        return math.sqrt(2.0 / (1.0 + a * a))
+    if key == "very_leaky_rectify":
+        return math.sqrt(2.0 / (1.0 + (1 / 3) ** 2))
+    canonical = get(key).__name__
+    if canonical == "relu":
+        return math.sqrt(2.0)
+    if canonical in ("leaky_relu", "prelu", "rrelu"):
+        if canonical == "rrelu":
+            a = (params.get("lower", 1 / 8) + params.get("upper", 1 / 3)) / 2
+        else:
+            a = float(
+                params.get(
+                    "negative_slope",
+                    params.get("weight", 0.01 if canonical == "leaky_relu" else 0.25),
+                )
+            )
+        return math.sqrt(2.0 / (1.0 + a * a))
+    if canonical in ("linear", "tanh"):
+        return 1.0
+    if canonical == "sigmoid":
+        return 4.0
+    raise ValueError(
+        f"no standard gain for {name!r}; known: relu, leaky_relu, prelu, rrelu, linear, tanh, "
+        f"sigmoid (and Lasagne's rectify, leaky_rectify, very_leaky_rectify)"
+    )
+
+
+def to_backend(array: np.ndarray, backend: str) -> Any:
+    """A NumPy array as an array of ``backend`` (PyTensor: a shared variable)."""
+    if backend == "numpy":
+        return array
+    if backend == "torch":
+        import torch
+
+        return torch.from_numpy(np.array(array))
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.Variable(array)
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        if array.dtype == np.float64 and not jax.config.read("jax_enable_x64"):  # type: ignore[no-untyped-call]
+            raise ValueError(
+                "float64 weights on JAX need x64 (jax.config.update('jax_enable_x64', True) or "
+                "the jax.enable_x64() context); or pass dtype='float32'"
+            )
+        return jnp.asarray(array)
+    if backend == "pytensor":
+        import pytensor
+
+        return pytensor.shared(array)
+    raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+
+
+def _rng(rng: Any) -> Any:
+    if rng is None or isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(rng)
+    return rng
+
+
+def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out) for a (n_in, n_out) matrix, or (out, in, *kernel) convolution."""
+    if len(shape) < 2:
+        raise ValueError(f"initialisers need at least 2 dimensions, got shape {shape}")
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _finish(w: np.ndarray, dtype: str, backend: str) -> Any:
+    return to_backend(np.asarray(w, dtype=dtype), backend)
+
+
+def glorot_uniform(
+    shape: tuple[int, ...],
+    *,
+    gain: float = 1.0,
+    rng: Any = None,
+    dtype: str = "float64",
+    backend: str = "numpy",
+) -> Any:
+    """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)) (the Theano MLP tutorial's W)."""
+    fan_in, fan_out = _fans(tuple(shape))
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return _finish(_rng(rng).uniform(low=-bound, high=bound, size=shape), dtype, backend)
+
+
+def glorot_normal(
+    shape: tuple[int, ...],
+    *,
+    gain: float = 1.0,
+    rng: Any = None,
+    dtype: str = "float64",
+    backend: str = "numpy",
+) -> Any:
+    """N(0, s^2) with s = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans(tuple(shape))
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _finish(_rng(rng).normal(0.0, std, size=shape), dtype, backend)
+
+
+def he_uniform(
+    shape: tuple[int, ...],
+    *,
+    gain: float = math.sqrt(2.0),
+    rng: Any = None,
+    dtype: str = "float64",
+    backend: str = "numpy",
+) -> Any:
+    """U(-b, b) with b = gain * sqrt(3 / fan_in)."""
+    fan_in, _ = _fans(tuple(shape))
+    bound = gain * math.sqrt(3.0 / fan_in)
+    return _finish(_rng(rng).uniform(low=-bound, high=bound, size=shape), dtype, backend)
+
+
+def he_normal(
+    shape: tuple[int, ...],
+    *,
+    gain: float = math.sqrt(2.0),
+    rng: Any = None,
+    dtype: str = "float64",
+    backend: str = "numpy",
+) -> Any:
+    """N(0, s^2) with s = gain / sqrt(fan_in)."""
+    fan_in, _ = _fans(tuple(shape))
+    return _finish(_rng(rng).normal(0.0, gain / math.sqrt(fan_in), size=shape), dtype, backend)
