@@ -1,7 +1,7 @@
-"""One function, four frameworks, the same numbers and gradients.
+"""One function, five frameworks, the same numbers and gradients.
 
 A small layer written once against ``activations`` (no framework imports in it), evaluated
-with NumPy, PyTorch, TensorFlow and JAX. Each framework computes the gradient with its own
+with NumPy, PyTorch, TensorFlow, JAX and PyTensor. Each framework computes the gradient with its own
 autograd (NumPy uses ``vjp``); the script prints the results side by side and exits non-zero
 if any framework disagrees with NumPy beyond float64 rounding.
 
@@ -63,7 +63,27 @@ def jax_run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(y), np.asarray(g)
 
 
-RUNS = {"numpy": numpy_run, "torch": torch_run, "tensorflow": tensorflow_run, "jax": jax_run}
+def pytensor_run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import pytensor
+    import pytensor.tensor as pt
+
+    t = pt.dvector("x")
+    y = block(t)
+    (g,) = pytensor.grad(y.sum(), [t])
+    # fastmath off: PyTensor's default lets the compiler reassociate float arithmetic
+    with pytensor.config.change_flags(numba__fastmath=False):
+        fn = pytensor.function([t], [y, g])
+    yv, gv = fn(x)
+    return np.asarray(yv), np.asarray(gv)
+
+
+RUNS = {
+    "numpy": numpy_run,
+    "torch": torch_run,
+    "tensorflow": tensorflow_run,
+    "jax": jax_run,
+    "pytensor": pytensor_run,
+}
 
 
 def main() -> int:
