@@ -1,4 +1,4 @@
-"""The command line: ``python -m activations info | check``."""
+"""The command line: ``python -m activations info | check | bench``."""
 
 from __future__ import annotations
 
@@ -109,6 +109,66 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _fmt_time(s: float) -> str:
+    return f"{s * 1e6:9.1f} us" if s < 1e-2 else f"{s * 1e3:9.1f} ms"
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Timings against hand-written idioms and native calls, as ratios to a copy."""
+    from . import _bench
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    t0 = time.perf_counter()
+    available = _bench.installed()
+    names = args.backend or available
+    missing = [n for n in names if n not in available]
+    if missing:
+        print(f"not installed or not benchmarked: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    sizes = tuple(args.size) if args.size else (_bench.QUICK_SIZES if args.quick else _bench.SIZES)
+    dtypes = tuple(args.dtype) if args.dtype else _bench.DTYPES
+
+    def progress(msg: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r  timing {msg:<40}", end="", file=sys.stderr, flush=True)
+
+    results = _bench.run(names, sizes, dtypes, budget=args.budget, progress=progress)
+    if sys.stderr.isatty():
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    print("Times are the best of several runs; 'x copy' is the time over copying the same array")
+    print("(a fresh copy for out-of-place calls, a copy into an existing array for in-place ones);")
+    print("'% bw' is the copy's time over the call's (100% = copy speed); 'mem' is NumPy's peak")
+    print("extra memory as a multiple of the input (1.0 = one output array). * = this library.")
+    key = None
+    for r in results:
+        if (r.backend, r.dtype, r.size) != key:
+            key = (r.backend, r.dtype, r.size)
+            print(
+                f"\n{r.backend} {r.dtype} n={r.size:,}  (copy {_fmt_time(r.copy_seconds).strip()})"
+            )
+        mem = f"{r.peak:5.2f}" if r.peak is not None else "    -"
+        star = "*" if r.library else " "
+        print(
+            f" {star} {r.label:<28}{_fmt_time(r.seconds)} {r.ratio:7.2f}x copy "
+            f"{r.gbps:7.1f} GB/s {100 / r.ratio:6.0f}% bw  mem {mem}"
+        )
+    rows = _bench.targets(results)
+    if rows:
+        print("\nTargets (issue 5): library time / reference time, or a speedup where stated")
+        for name, value, bound, ok in rows:
+            print(f"  {'met ' if ok else 'MISS'}  {value:6.2f}  (bound {bound:g})  {name}")
+    if not args.no_import:
+        base, extra = _bench.import_cost()
+        print(
+            f"\nimport numpy {base * 1e3:.1f} ms; import activations adds {extra * 1e3:.1f} ms "
+            f"(target <= 30 ms: {'met' if extra <= 0.030 else 'MISS'})"
+        )
+    if args.plot:
+        print(f"plot: {_bench.plot(results, args.plot)}")
+    print(f"\n({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m activations",
@@ -123,6 +183,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--random", type=int, default=200, help="random points per range (200)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every failing point")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("bench", help="timings against hand-written idioms and native calls")
+    p.add_argument("--backend", action="append", help="only this backend (repeatable)")
+    p.add_argument("--size", action="append", type=int, help="only this size (repeatable)")
+    p.add_argument("--dtype", action="append", choices=["float32", "float64"])
+    p.add_argument("--quick", action="store_true", help="sizes up to 1e6 only")
+    p.add_argument("--budget", type=float, default=0.01, help="seconds per timing loop (0.01)")
+    p.add_argument("--plot", metavar="PNG", help="also draw the results into this PNG file")
+    p.add_argument("--no-import", action="store_true", help="skip the import-time measurement")
+    p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

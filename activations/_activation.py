@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from . import _on_import
 from ._catalog import ALIASES, CATALOG
-from ._dispatch import backend_for, backend_of
+from ._dispatch import backend_for, backend_of, backend_of_type, fast_cache
 from ._spec import REQUIRED, Spec
 
 __all__ = ["Activation", "get", "names"]
@@ -70,6 +70,22 @@ class Activation:
         self._defaults: dict[str, Any] | None = (
             None if any(p.default is REQUIRED for p in spec.params) else spec.bind((), {})
         )
+        # type(x) -> the backend's fast callable for a call without parameters (or None);
+        # cleared with the dispatch cache
+        self._fast_value: dict[type, Any] = fast_cache()
+        self._fast_derivative: dict[type, Any] = fast_cache()
+        self._fast_vjp: dict[type, Any] = fast_cache()
+
+    def _fast(self, kind: str, cls: type) -> Any:
+        cache = getattr(self, f"_fast_{kind}")
+        try:
+            backend = backend_of_type(cls)
+        except TypeError:
+            return None  # the generic path raises the error
+        fast = getattr(backend, "fast", None)
+        fn = fast(self.spec, kind) if fast is not None and self._defaults is not None else None
+        cache[cls] = fn
+        return fn
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         if not args and not kwargs and self._defaults is not None:
@@ -82,17 +98,40 @@ class Activation:
             return backend_for(x, *more, *arrays)
         return backend_of(x)
 
-    def __call__(self, x: T, *args: Any, out: Any = None, **kwargs: Any) -> T:
+    def __call__(self, x: T, *args: Any, **kwargs: Any) -> T:
+        # ``out`` travels in kwargs: a keyword-only parameter would cost every call ~100 ns
+        out = kwargs.pop("out", None) if kwargs else None
+        if not args and not kwargs:
+            try:
+                fn = self._fast_value[type(x)]
+            except KeyError:
+                fn = self._fast("value", type(x))
+            if fn is not None:
+                return fn(x) if out is None else fn(x, out)  # type: ignore[no-any-return]
         params = self._bind(args, kwargs)
         return self._backend(x, params).value(self.spec, x, params, out)  # type: ignore[no-any-return]
 
     def derivative(self, x: T, *args: Any, **kwargs: Any) -> T:
         """df/dx elementwise, with x's type, shape and dtype."""
+        if not args and not kwargs:
+            try:
+                fn = self._fast_derivative[type(x)]
+            except KeyError:
+                fn = self._fast("derivative", type(x))
+            if fn is not None:
+                return fn(x)  # type: ignore[no-any-return]
         params = self._bind(args, kwargs)
         return self._backend(x, params).derivative(self.spec, x, params)  # type: ignore[no-any-return]
 
     def vjp(self, x: T, dout: Any, *args: Any, **kwargs: Any) -> Any:
         """dout * df/dx: the backward pass (prelu returns (dx, dweight))."""
+        if not args and not kwargs:
+            try:
+                fn = self._fast_vjp[type(x)]
+            except KeyError:
+                fn = self._fast("vjp", type(x))
+            if fn is not None and (type(dout) is type(x) or isinstance(dout, (int, float))):
+                return fn(x, dout)
         params = self._bind(args, kwargs)
         return self._backend(x, params, dout).vjp(self.spec, x, dout, params)
 

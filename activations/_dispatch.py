@@ -13,15 +13,33 @@ from typing import Any
 from . import backends as _backends
 from .backends._base import Backend
 
-__all__ = ["NEUTRAL_TYPES", "backend_for", "backend_of", "clear_cache"]
+__all__ = [
+    "NEUTRAL_TYPES",
+    "backend_for",
+    "backend_of",
+    "backend_of_type",
+    "clear_cache",
+    "fast_cache",
+]
 
 NEUTRAL_TYPES: tuple[type, ...] = (int, float, bool, list, tuple)
 
 _cache: dict[type, Backend] = {}
+_fast_caches: list[dict[type, Any]] = []  # the activations' fast-path caches, keyed by type
 
 
 def clear_cache() -> None:
+    """Forget every type's backend (after a backend is registered)."""
     _cache.clear()
+    for cache in _fast_caches:
+        cache.clear()
+
+
+def fast_cache() -> dict[type, Any]:
+    """A new type-keyed cache that :func:`clear_cache` clears too."""
+    cache: dict[type, Any] = {}
+    _fast_caches.append(cache)
+    return cache
 
 
 def _supported() -> str:
@@ -59,6 +77,14 @@ def backend_of(x: Any) -> Backend:
         return _cache[type(x)]
     except KeyError:
         return _resolve(type(x))
+
+
+def backend_of_type(cls: type) -> Backend:
+    """The backend for arrays of type ``cls``."""
+    try:
+        return _cache[cls]
+    except KeyError:
+        return _resolve(cls)
 
 
 def backend_for(*arrays: Any) -> Backend:

@@ -2,6 +2,11 @@
 
 Smooth activations compute in float64 and round once; SciPy supplies erfc (gelu) and is
 imported on the first call that needs it. ``out=`` is supported here and only here.
+
+Speed: relu (default parameters) runs native kernels that a probe has proven identical to the
+formula on this NumPy (``_numpy_kernels``); smooth activations on large arrays run chunk by
+chunk on every core (``_threads``); :meth:`NumpyBackend.fast` serves the public call's
+no-parameter fast path.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from .._spec import Spec
+from . import _numpy_kernels as kernels
 from ._base import Backend
+from ._threads import PARALLEL_MIN, run_chunked
 
 __all__ = ["NumpyBackend", "NumpyOps", "is_numpy_array"]
 
@@ -76,12 +83,76 @@ class NumpyBackend(Backend):
     def finish(self, y: Any, like: Any) -> Any:
         return y[()] if y.ndim == 0 else y
 
+    # --- fast paths ---------------------------------------------------------------------
+
+    def fast(self, spec: Spec, kind: str) -> Any:
+        """A callable for ``kind`` ("value", "derivative", "vjp") at default parameters.
+
+        It takes (x, out) for values and (x,) / (x, dout) otherwise, and falls back to the
+        generic path for anything its kernel does not cover. None: no fast path.
+        """
+        if spec.name != "relu" or not _probed():
+            return None
+        table = getattr(kernels.RELU, kind)
+        params = spec.bind((), {})
+        generic = getattr(self, kind)
+        if kind == "value":
+
+            def value(x: Any, out: Any = None) -> Any:
+                k = table.get(getattr(x, "dtype", None))
+                if k is None:
+                    return generic(spec, x, params, out)
+                if out is None:
+                    return k(x)
+                if out is not x:  # in place needs no check: x is an array of its own dtype
+                    self._check_out(spec, x, out)
+                return k(x, out)
+
+            return value
+        if kind == "derivative":
+
+            def derivative(x: Any) -> Any:
+                k = table.get(getattr(x, "dtype", None))
+                return generic(spec, x, params) if k is None else k(x)
+
+            return derivative
+
+        def vjp(x: Any, dout: Any) -> Any:
+            k = table.get(getattr(x, "dtype", None))
+            if (
+                k is None
+                or type(dout) is not np.ndarray
+                or dout.dtype != x.dtype
+                or dout.shape != x.shape
+            ):
+                return generic(spec, x, dout, params)
+            with np.errstate(all="ignore"):  # dout * 0 is NaN for an infinite dout, silently
+                return k(x, dout)
+
+        return vjp
+
+    def _relu_kernel(self, kind: str, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        """The probed relu kernel for this call, or None."""
+        if spec.name != "relu" or not _probed() or params != _RELU_DEFAULTS:
+            return None
+        return getattr(kernels.RELU, kind).get(getattr(x, "dtype", None))
+
+    # --- the generic paths, chunked over threads for large arrays -------------------------
+
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         x = np.asarray(x)
         if out is not None:
             self._check_out(spec, x, out)
+        k = self._relu_kernel("value", spec, x, params)
+        if k is not None:
+            return k(x) if out is None else k(x, out)
         dtype, compute, p = self.plan(spec, x, params)
         with np.errstate(all="ignore"):
+            if self._chunkable(spec, x):
+                result = np.empty(x.shape, dtype) if out is None else out
+                fn = lambda c: spec.forward(NumpyOps, self._to(c, compute), p)
+                if run_chunked(fn, x, out=result):
+                    return result
             y = spec.forward(NumpyOps, self._to(x, compute), p)
             if out is None:
                 return self.finish(np.asarray(y).astype(dtype, copy=False), x)
@@ -89,12 +160,56 @@ class NumpyBackend(Backend):
         return out
 
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        x = np.asarray(x)
+        k = self._relu_kernel("derivative", spec, x, params)
+        if k is not None:
+            return k(x)
         with np.errstate(all="ignore"):
-            return super().derivative(spec, np.asarray(x), params)
+            if self._chunkable(spec, x):
+                dtype, compute, p = self.plan(spec, x, params)
+                result = np.empty(x.shape, dtype)
+                fn = lambda c: spec.derivative(NumpyOps, self._to(c, compute), p)
+                if run_chunked(fn, x, out=result):
+                    return result
+            return super().derivative(spec, x, params)
 
     def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
+        x = np.asarray(x)
+        k = self._relu_kernel("vjp", spec, x, params)
+        if (
+            k is not None
+            and type(dout) is np.ndarray
+            and dout.dtype == x.dtype
+            and dout.shape == x.shape
+        ):
+            with np.errstate(all="ignore"):
+                return k(x, dout)
         with np.errstate(all="ignore"):
-            return super().vjp(spec, np.asarray(x), dout, params)
+            if (
+                self._chunkable(spec, x)
+                and type(dout) is np.ndarray
+                and dout.shape == x.shape
+                and dout.dtype.kind == "f"
+            ):
+                dtype, compute, p = self.plan(spec, x, params)
+                result = np.empty(x.shape, dtype)
+
+                def fn(c: Any, g: Any) -> Any:
+                    return self._to(g, compute) * spec.derivative(NumpyOps, self._to(c, compute), p)
+
+                if run_chunked(fn, x, dout, out=result):
+                    return result
+            return super().vjp(spec, x, dout, params)
+
+    @staticmethod
+    def _chunkable(spec: Spec, x: np.ndarray) -> bool:
+        """Large floating arrays of smooth activations without array parameters."""
+        return (
+            not spec.exact
+            and not spec.array_params
+            and x.size >= PARALLEL_MIN
+            and x.dtype.kind == "f"
+        )
 
     def _check_out(self, spec: Spec, x: np.ndarray, out: Any) -> None:
         if not isinstance(out, np.ndarray):
@@ -111,3 +226,26 @@ class NumpyBackend(Backend):
 
 
 BACKEND = NumpyBackend()
+
+_RELU_DEFAULTS: dict[str, Any] = {}
+_probe_state: list[bool] = []
+
+
+def _probed() -> bool:
+    """Probe the relu kernels once (first relu call on NumPy), against the generic path."""
+    if not _probe_state:
+        from .._catalog import CATALOG
+
+        spec = CATALOG["relu"]
+        _RELU_DEFAULTS.update(spec.bind((), {}))
+
+        def reference(kind: str, x: Any, dout: Any) -> Any:
+            if kind == "value":
+                return Backend.value(BACKEND, spec, x, _RELU_DEFAULTS)
+            if kind == "derivative":
+                return Backend.derivative(BACKEND, spec, x, _RELU_DEFAULTS)
+            return Backend.vjp(BACKEND, spec, x, dout, _RELU_DEFAULTS)
+
+        kernels.probe(reference)
+        _probe_state.append(True)
+    return True

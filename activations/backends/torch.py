@@ -7,7 +7,10 @@ has it; MPS has not, and computes in float32) and round once.
 Gradients: a call that needs autograd goes through one ``torch.autograd.Function`` whose
 backward is ``dout * f'(x)`` built from differentiable torch ops, so that double backward,
 ``torch.func`` (through ``generate_vmap_rule``) and ``torch.compile`` work. A call that needs
-no gradient (inference, ``torch.no_grad()``, integer tensors) runs the formula directly.
+no gradient (inference, ``torch.no_grad()``, integer tensors) runs the formula directly; for
+relu at default parameters that is ``torch.nn.functional.threshold(x, 0, 0)`` (which is
+``x <= 0 ? 0 : x``, the catalog's formula, in one native kernel; ``torch.relu`` gives -0.0 for
+-0.0), used for a (device type, dtype) only after a probe there has matched the formula.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from .._spec import Spec
 from ._base import Backend
@@ -95,6 +99,27 @@ class TorchBackend(Backend):
             return _MPS.plan(spec, x, params)
         return super().plan(spec, x, params)
 
+    # --- the native relu kernel -------------------------------------------------------------
+
+    def fast(self, spec: Spec, kind: str) -> Any:
+        """The public call's fast path for relu at default parameters (inference only)."""
+        if spec.name != "relu" or kind != "value":
+            return None
+        params = spec.bind((), {})
+        generic = self.value
+
+        def value(x: Any, out: Any = None) -> Any:
+            if (
+                out is None
+                and not (x.requires_grad and torch.is_grad_enabled())
+                and _threshold_ok(x)
+                and not torch.compiler.is_compiling()
+            ):
+                return _threshold(x, 0.0, 0.0)
+            return generic(spec, x, params, out)
+
+        return value
+
     # --- autograd -------------------------------------------------------------------------
 
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
@@ -104,7 +129,16 @@ class TorchBackend(Backend):
         if torch.is_grad_enabled() and (
             x.requires_grad or (weight is not None and weight.requires_grad)
         ):
+            if (
+                spec.name == "relu"
+                and params == _RELU_DEFAULTS
+                and _threshold_ok(x)
+                and not torch.compiler.is_compiling()
+            ):
+                return _Relu.apply(x)  # type: ignore[no-untyped-call]
             return _Function.apply(x, weight, spec, params)  # type: ignore[no-untyped-call]
+        if spec.name == "relu" and params == _RELU_DEFAULTS and _threshold_ok(x):
+            return _threshold(x, 0.0, 0.0)
         return super().value(spec, x, params)
 
     def _weight(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
@@ -148,4 +182,69 @@ class _Function(torch.autograd.Function):
         return dx, dw, None, None
 
 
+class _Relu(torch.autograd.Function):
+    """relu at default parameters: y = threshold(x, 0, 0); backward dout * ceil(min(y, 1)).
+
+    ceil(min(y, 1)) is relu'(x) exactly: 1 for x > 0 (subnormals too), +0 for x <= 0 (y is +0
+    there), NaN for NaN (torch.sign and torch.heaviside would give 0); three native kernels
+    instead of the formula's six. ceil has a zero gradient, so double backward gives
+    relu'' = 0 like the generic path.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x: Any) -> Any:
+        return _threshold(x, 0.0, 0.0)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx: Any, dout: Any) -> Any:
+        (y,) = ctx.saved_tensors
+        return dout * torch.ceil(torch.clamp(y, max=1.0))
+
+
 BACKEND = TorchBackend()
+
+_RELU_DEFAULTS = {"negative_slope": 0.0, "max_value": None, "threshold": 0.0}
+_threshold_checked: dict[tuple[Any, torch.dtype], bool] = {}
+# F.threshold's kernel without its Python wrapper (~1 us of a 3 us call on small tensors)
+_threshold = getattr(torch._C._nn, "threshold", F.threshold)
+
+
+def _threshold_ok(x: torch.Tensor) -> bool:
+    """Whether F.threshold(x, 0, 0) is the catalog's relu on x's device type and dtype."""
+    key = (True if x.is_cpu else x.device.type, x.dtype)  # x.device costs ~1 us
+    ok = _threshold_checked.get(key)
+    if ok is None:
+        ok = _threshold_checked[key] = _probe_threshold(x)
+    return ok
+
+
+def _probe_threshold(x: torch.Tensor) -> bool:
+    if not x.dtype.is_floating_point or x.is_sparse:
+        return False
+    from .._catalog import CATALOG
+
+    finfo = torch.finfo(x.dtype)
+    special = [-0.0, 0.0, float("nan"), -float("nan"), float("inf"), -float("inf"), -1.0, 1.0,
+               finfo.tiny, -finfo.tiny, finfo.max, -finfo.max, 0.5, -2.5]  # fmt: skip
+    spec = CATALOG["relu"]
+    for n in (1, 7, 33, 100, 1000):
+        for k in range(0, 16, 3):
+            t = torch.tensor(special, dtype=x.dtype, device=x.device).repeat(n // 14 + 1)[:n]
+            t = t.roll(k)
+            got = _threshold(t, 0.0, 0.0)
+            want = Backend.value(BACKEND, spec, t, _RELU_DEFAULTS)
+            same_nan = torch.equal(torch.isnan(got), torch.isnan(want))
+            keep = ~torch.isnan(want)
+            if not (
+                same_nan
+                and torch.equal(got[keep], want[keep])
+                and torch.equal(torch.signbit(got[keep]), torch.signbit(want[keep]))
+            ):
+                return False
+    return True

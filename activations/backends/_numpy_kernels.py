@@ -1,0 +1,180 @@
+"""Native NumPy kernels for relu, chosen by probing NumPy, proven identical to the catalog.
+
+The catalog's relu is ``where(x <= 0, +0, x)`` with relu'(x) = 1 for x > 0, +0 for x <= 0 and
+NaN for NaN. The fastest NumPy idioms break that contract in version-dependent ways (see
+docs/performance.md): ``np.maximum(x, 0)`` gives +0.0 for -0.0 in float32/float64 but -0.0 in
+float16 with NumPy 2.4, ``np.clip`` gives -0.0, ``(x > 0).astype(...)`` loses NaN. So each kernel
+here is used only after :func:`probe` has checked it on this NumPy, on every input class the
+contract names (signed zeros, NaN of both signs, +-inf, subnormals) at every position of the
+SIMD loops and their tails. A kernel that fails the probe is not used and the generic formula
+runs instead; the conformance tests check the kernels that are used.
+
+Large arrays are split between threads (NumPy's ufuncs release the GIL): see ``_threads``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._threads import PARALLEL_MIN, parallel
+
+__all__ = ["RELU", "probe"]
+
+Kernel = Callable[..., Any]
+
+# Below this size one ufunc call dominates: zeros of x's shape are cached so that maximum takes
+# its vectorised array-array loop (the array-scalar loop is not vectorised in NumPy 2.x).
+_SMALL = 4096
+
+
+def _relu_value(zero_first: bool) -> Kernel:
+    """relu(x) as np.maximum(x, 0) (or np.maximum(0, x): which one keeps +0 is probed)."""
+    zeros: dict[tuple[int, ...], np.ndarray] = {}  # by shape; one dtype per kernel
+
+    def small_zeros(x: np.ndarray) -> np.ndarray:
+        z = zeros.get(x.shape)
+        if z is None:
+            if len(zeros) > 64:  # a cache, not a leak: many shapes reset it
+                zeros.clear()
+            z = zeros[x.shape] = np.zeros(x.shape, x.dtype)
+            z.flags.writeable = False
+        return z
+
+    def span(x: np.ndarray, out: np.ndarray) -> None:
+        if zero_first:
+            np.maximum(0, x, out=out)
+        else:
+            np.maximum(x, 0, out=out)
+
+    def kernel(x: np.ndarray, out: np.ndarray | None = None) -> Any:
+        if x.size <= _SMALL:
+            a, b = (small_zeros(x), x) if zero_first else (x, small_zeros(x))
+            return np.maximum(a, b) if out is None else np.maximum(a, b, out=out)
+        if x.size >= PARALLEL_MIN:
+            result = np.empty_like(x) if out is None else out
+            if parallel(span, x, result):
+                return result
+        if out is None:
+            return np.maximum(0, x) if zero_first else np.maximum(x, 0)
+        span(x, out)
+        return out
+
+    kernel.__name__ = "relu_max_0x" if zero_first else "relu_max_x0"
+    return kernel
+
+
+def _has_nan(x: np.ndarray) -> bool:
+    """Whether x holds a NaN: one BLAS dot (x.x is NaN iff some x is NaN; inf*inf is inf)."""
+    flat = x.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # the sum may overflow to inf: fine
+        return bool(np.isnan(np.dot(flat, flat)))
+
+
+def _relu_d(x: np.ndarray) -> Any:
+    if x.size <= 256:
+        return np.heaviside(x, 0)  # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept
+    if x.size >= PARALLEL_MIN:
+        out = np.empty_like(x)
+        if parallel(_relu_d_span, x, out):
+            return out
+    out = (x > 0).astype(x.dtype)
+    if _has_nan(x):
+        np.copyto(out, x, where=np.isnan(x))
+    return out
+
+
+def _relu_d_span(x: np.ndarray, out: np.ndarray) -> None:
+    np.copyto(out, x > 0)
+    if _has_nan(x):
+        np.copyto(out, x, where=np.isnan(x))
+
+
+def _relu_vjp(x: np.ndarray, dout: np.ndarray) -> Any:
+    if x.size <= 256:
+        return np.multiply(dout, np.heaviside(x, 0))  # two ufunc calls beat the NaN check
+    if x.size >= PARALLEL_MIN:
+        out = np.empty_like(x)
+        if parallel(_relu_vjp_span, x, dout, out):
+            return out
+    out = np.multiply(dout, x > 0)
+    _vjp_nan(x, dout, out)
+    return out
+
+
+def _relu_vjp_span(x: np.ndarray, dout: np.ndarray, out: np.ndarray) -> None:
+    # dout * 1 = dout and dout * 0 = +-0 (NaN for an infinite dout): dout * relu'(x) exactly,
+    # except at NaN x, which is put back
+    np.multiply(dout, x > 0, out=out)
+    _vjp_nan(x, dout, out)
+
+
+def _vjp_nan(x: np.ndarray, dout: np.ndarray, out: np.ndarray) -> None:
+    if _has_nan(x):
+        nan = np.isnan(x)
+        np.copyto(out, dout * x, where=nan)
+
+
+class _Relu:
+    """The relu kernels that passed the probe, by dtype (None where the formula must run)."""
+
+    def __init__(self) -> None:
+        self.value: dict[np.dtype[Any], Kernel] = {}
+        self.derivative: dict[np.dtype[Any], Kernel] = {}
+        self.vjp: dict[np.dtype[Any], Kernel] = {}
+
+
+RELU = _Relu()
+
+
+def _samples(dtype: np.dtype[Any]) -> list[np.ndarray]:
+    info = np.finfo(dtype)
+    special = np.array(
+        [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1.0, 1.0, info.tiny, -info.tiny,
+         info.smallest_subnormal, -info.smallest_subnormal, info.max, -info.max, 0.5, -2.5],
+        dtype=dtype,
+    )  # fmt: skip
+    # every special value at every offset of loops unrolled up to 64 lanes, with tails
+    out = [np.roll(np.resize(special, n), k) for n in (1, 7, 33, 100, 257) for k in range(16)]
+    out.append(np.resize(special, _SMALL + 37))  # the large-array path
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return bool(a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes())
+
+
+def _nan_same(a: Any, b: Any) -> bool:
+    """Equal bit patterns, any NaN matching any NaN."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    nan = np.isnan(a)
+    return bool(np.array_equal(nan, np.isnan(b)) and _same(a[~nan], b[~nan]))
+
+
+def probe(reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
+    """Keep the kernels that agree bit for bit with ``reference(kind, x, dout)`` on this NumPy.
+
+    ``reference`` is the generic implementation of the catalog's relu (value, derivative, vjp).
+    """
+    with np.errstate(all="ignore"):
+        for name in ("float32", "float64"):
+            dtype = np.dtype(name)
+            samples = _samples(dtype)
+            refs = [(x, reference("value", x, None)) for x in samples]
+            for kernel in (_relu_value(False), _relu_value(True)):
+                if all(_same(kernel(x), y) for x, y in refs):
+                    RELU.value[dtype] = kernel
+                    break
+            if all(_nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples):
+                RELU.derivative[dtype] = _relu_d
+            douts = [np.roll(x, 3)[::-1].copy() for x in samples]
+            if all(
+                _nan_same(_relu_vjp(x, g), reference("vjp", x, g))
+                for x, g in zip(samples, douts, strict=True)
+            ):
+                RELU.vjp[dtype] = _relu_vjp
