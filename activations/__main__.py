@@ -6,6 +6,7 @@ import argparse
 import importlib.util
 import math
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -32,24 +33,67 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def _import_checks(modules: list[str]) -> dict[str, str | None]:
+    """Import each module in a subprocess of its own (in parallel): None, or the error."""
+    procs = {
+        m: subprocess.Popen(
+            [sys.executable, "-c", f"import {m}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+        for m in modules
+    }
+    result: dict[str, str | None] = {}
+    for m, proc in procs.items():
+        try:
+            _, err = proc.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            result[m] = "import did not finish in 180 s"
+            continue
+        lines = [line for line in err.strip().splitlines() if line.strip()]
+        result[m] = (
+            None if proc.returncode == 0 else (lines[-1] if lines else f"exit {proc.returncode}")
+        )
+    return result
+
+
 def cmd_info(args: argparse.Namespace) -> int:
-    """Installed frameworks and versions, found without importing them."""
+    """Installed frameworks and versions; each installed framework is imported in a
+    subprocess, so that a broken install shows here with its error."""
     print(f"activations {__version__} on Python {sys.version.split()[0]}")
     registered = {e.name for e in backends.entries()}
-    for name, dists, module in FRAMEWORKS:
-        found = [f"{d} {v}" for d in dists if (v := _version(d))]
-        importable = module is None or importlib.util.find_spec(module) is not None
+    found = {
+        name: [f"{d} {v}" for d in dists if (v := _version(d))]
+        for name, dists, module in FRAMEWORKS
+    }
+    importable = {
+        name: module
+        for name, dists, module in FRAMEWORKS
+        if module is not None and found[name] and importlib.util.find_spec(module) is not None
+    }
+    errors = _import_checks(sorted(set(importable.values()))) if not args.no_import else {}
+    broken = 0
+    for name, _dists, module in FRAMEWORKS:
+        error = errors.get(module) if module else None
         if name not in registered:
             state = "not implemented yet"
-        elif found and importable:
+        elif name in importable and error:
+            state = f"BROKEN ({error})"
+            broken += 1
+        elif name in importable:
             state = "available"
         else:
             state = "not installed"
-        print(f"  {name:<11} {state:<20} {', '.join(found)}")
+        print(f"  {name:<11} {state:<20} {', '.join(found[name])}")
+    for name, why in backends.failures().items():
+        print(f"  backend {name} failed to load in this process: {why}")
     extra = [e.name for e in backends.entries() if e.name not in {f[0] for f in FRAMEWORKS}]
     if extra:
         print(f"  third-party backends: {', '.join(extra)}")
-    return 0
+    return 1 if broken else 0
 
 
 def _cell(v: float, d: float) -> str:
@@ -176,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="installed backends and their versions")
+    p.add_argument("--no-import", action="store_true", help="do not test-import the frameworks")
     p.set_defaults(func=cmd_info)
     p = sub.add_parser("check", help="conformance table against the high-precision reference")
     p.add_argument("--backend", action="append", help="only this backend (repeatable)")

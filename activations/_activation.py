@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
-import inspect
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _on_import
 from ._catalog import ALIASES, CATALOG
-from ._dispatch import backend_for, backend_of, backend_of_type, fast_cache
+from ._dispatch import (
+    UnsupportedArrayType,
+    backend_for,
+    backend_of,
+    backend_of_type,
+    fast_cache,
+)
 from ._spec import REQUIRED, Spec
 
 __all__ = ["Activation", "get", "names"]
@@ -16,7 +20,13 @@ __all__ = ["Activation", "get", "names"]
 T = TypeVar("T")
 
 
+if TYPE_CHECKING:
+    import inspect
+
+
 def _signature(spec: Spec, lead: tuple[str, ...], out: bool) -> inspect.Signature:
+    import inspect  # here, not at import time: inspect costs ~10 ms to import
+
     P = inspect.Parameter
     params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in lead]
     for p in spec.params:
@@ -66,7 +76,6 @@ class Activation:
         self.__name__ = spec.name
         self.__qualname__ = spec.name
         self.__doc__ = _docstring(spec)
-        self.__signature__ = _signature(spec, ("x",), out=True)
         self._defaults: dict[str, Any] | None = (
             None if any(p.default is REQUIRED for p in spec.params) else spec.bind((), {})
         )
@@ -75,6 +84,10 @@ class Activation:
         self._fast_value: dict[type, Any] = fast_cache()
         self._fast_derivative: dict[type, Any] = fast_cache()
         self._fast_vjp: dict[type, Any] = fast_cache()
+
+    @property
+    def __signature__(self) -> inspect.Signature:  # for help() and inspect.signature()
+        return _signature(self.spec, ("x",), out=True)
 
     def _fast(self, kind: str, cls: type) -> Any:
         cache = getattr(self, f"_fast_{kind}")
@@ -93,10 +106,22 @@ class Activation:
         return self.spec.bind(args, kwargs)
 
     def _backend(self, x: Any, params: dict[str, Any], *more: Any) -> Any:
-        if self.spec.array_params or more:
-            arrays = [params[k] for k in self.spec.array_params]
-            return backend_for(x, *more, *arrays)
-        return backend_of(x)
+        try:
+            if self.spec.array_params or more:
+                arrays = [params[k] for k in self.spec.array_params]
+                return backend_for(x, *more, *arrays)
+            return backend_of(x)
+        except UnsupportedArrayType as exc:
+            named = [("x", x), *(("dout", m) for m in more)]
+            named += [(k, params[k]) for k in self.spec.array_params]
+            arg, value = next(((n, v) for n, v in named if type(v) is exc.cls), ("x", x))
+            shown = repr(value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise UnsupportedArrayType(
+                f"{self.spec.name}(): {arg} must be an array or a real number, got "
+                f"{type(value).__name__} {shown}. {str(exc)[:1].upper()}{str(exc)[1:]}",
+                exc.cls,
+            ) from None
 
     def __call__(self, x: T, *args: Any, **kwargs: Any) -> T:
         # ``out`` travels in kwargs: a keyword-only parameter would cost every call ~100 ns
@@ -193,6 +218,8 @@ def get(name: str) -> Activation:
     try:
         return _OBJECTS[key]
     except KeyError:
+        import difflib
+
         close = difflib.get_close_matches(key, names(), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise ValueError(f"unknown activation {name!r}{hint} (see activations.names())") from None

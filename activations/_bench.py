@@ -88,37 +88,40 @@ def _loops(fn: Callable[[], Any], budget: float) -> int:
         n *= 4
 
 
-def _time(fn: Callable[[], Any], budget: float, reps: int) -> float:
+def _sampler(fn: Callable[[], Any], budget: float) -> Callable[[], float]:
+    """Warm fn up, size a loop that lasts about ``budget``, and return a timer of that loop."""
+    fn()  # warm-up (compilation, probes, caches, first-touch): not timed
     t0 = time.perf_counter()
-    fn()  # warm-up (compilation, caches, first-touch)
-    first = time.perf_counter() - t0
-    if first > 20 * budget:  # a slow call: a loop of one, fewer repetitions
-        n, reps = 1, 2
-    else:
-        n = _loops(fn, budget)
-    best = math.inf
-    for _ in range(reps):
+    fn()
+    n = 1 if time.perf_counter() - t0 > budget else _loops(fn, budget)
+
+    def sample() -> float:
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best
+        return (time.perf_counter() - t0) / n
+
+    return sample
 
 
-def _time_inplace(fn: Callable[[Any], Any], x: Any, copy: Callable[[Any], Any], reps: int) -> float:
-    """Time fn(buf) on fresh copies of x only (the copies are made outside the timed loop)."""
-    nbytes = x.size * x.dtype.itemsize
-    n = max(1, min(1 << 12, (32 << 20) // max(nbytes, 1)))
+def _inplace_sampler(
+    fn: Callable[[Any], Any], x: Any, copy: Callable[[Any], Any]
+) -> Callable[[], float]:
+    """A timer of fn(buf) on fresh copies of x only (copies made outside the timed loop)."""
+    nbytes: int = x.size * x.dtype.itemsize
+    n: int = max(1, min(1 << 12, (32 << 20) // max(nbytes, 1)))
     fn(copy(x))
-    best = math.inf
-    for _ in range(reps):
+
+    def sample() -> float:
         bufs = [copy(x) for _ in range(n)]
         t0 = time.perf_counter()
         for b in bufs:
             fn(b)
-        best = min(best, (time.perf_counter() - t0) / n)
+        seconds = (time.perf_counter() - t0) / n
         del bufs
-    return best
+        return seconds
+
+    return sample
 
 
 def _peak(fn: Callable[[], Any], nbytes: int) -> float:
@@ -358,29 +361,33 @@ def _x64(name: str, dtype: str) -> Any:
 def _run_one(
     spec: _Backend, cases: list[Case], size: int, dtype: str, budget: float
 ) -> list[Result]:
+    """Time the cases in interleaved rounds (each round runs every case once), so that a
+    slow spell of a shared machine hits every case alike; each keeps its best round."""
     xa, ga = _inputs(size, dtype)
     x, g = spec.convert(xa), spec.convert(ga)
     reps = 2 if size >= 10_000_000 else 3 if size >= 1_000_000 else 5
-    copy_out = _time(lambda: spec.copy(x), budget, reps)
+    samplers: dict[str, Callable[[], float]] = {"copy": _sampler(lambda: spec.copy(x), budget)}
     if spec.name == "numpy":
         o = np.empty_like(xa)
-        copy_in = _time(lambda: np.copyto(o, xa), budget, reps)
-    else:
-        copy_in = copy_out
+        samplers["copyto"] = _sampler(lambda: np.copyto(o, xa), budget)
+    fns = {case.label: case.make(x, g) for case in cases}
+    for case in cases:
+        fn = fns[case.label]
+        samplers[case.label] = (
+            _inplace_sampler(fn, x, spec.copy) if case.kind == "inplace" else _sampler(fn, budget)
+        )
+    best = dict.fromkeys(samplers, math.inf)
+    for _ in range(reps):
+        for key, sample in samplers.items():
+            best[key] = min(best[key], sample())
     out = []
     for case in cases:
-        fn = case.make(x, g)
-        if case.kind == "inplace":
-            seconds = _time_inplace(fn, x, spec.copy, reps)
-        else:
-            seconds = _time(fn, budget, reps)
+        fn = fns[case.label]
         peak = None
-        measure = spec.name == "numpy" and 100_000 <= size <= 1_000_000
-        if measure and case.kind != "inplace":
-            peak = _peak(fn, xa.nbytes)
-        elif measure:
-            peak = _peak(functools.partial(fn, xa.copy()), xa.nbytes)
-        base = copy_in if case.kind == "inplace" else copy_out
+        if spec.name == "numpy" and 100_000 <= size <= 1_000_000:
+            target = fn if case.kind != "inplace" else functools.partial(fn, xa.copy())
+            peak = _peak(target, xa.nbytes)
+        base = best.get("copyto", best["copy"]) if case.kind == "inplace" else best["copy"]
         out.append(
             Result(
                 spec.name,
@@ -388,7 +395,7 @@ def _run_one(
                 size,
                 case.label,
                 case.kind,
-                seconds,
+                best[case.label],
                 base,
                 case.arrays,
                 case.library,

@@ -101,7 +101,7 @@ def _relu_d(o: Any, x: Any, p: P) -> Any:
 def _relu_prepare(p: dict[str, Any]) -> dict[str, Any]:
     m, t = p["max_value"], p["threshold"]
     if m is not None and m < t:
-        raise ValueError(f"relu: max_value ({m}) must be >= threshold ({t})")
+        raise ValueError(f"relu(): max_value ({m}) must be >= threshold ({t})")
     return p
 
 
@@ -130,7 +130,7 @@ def _leaky_d(o: Any, x: Any, p: P) -> Any:
 def _rrelu_prepare(p: dict[str, Any]) -> dict[str, Any]:
     lower, upper = p["lower"], p["upper"]
     if lower > upper:
-        raise ValueError(f"rrelu: lower ({lower}) must be <= upper ({upper})")
+        raise ValueError(f"rrelu(): lower ({lower}) must be <= upper ({upper})")
     return {"lower": lower, "upper": upper, "negative_slope": (lower + upper) / 2}
 
 
@@ -160,7 +160,7 @@ def _hardtanh_d(o: Any, x: Any, p: P) -> Any:
 
 def _hardtanh_prepare(p: dict[str, Any]) -> dict[str, Any]:
     if not p["min_val"] < p["max_val"]:
-        raise ValueError(f"hardtanh: min_val ({p['min_val']}) must be < max_val ({p['max_val']})")
+        raise ValueError(f"hardtanh(): min_val ({p['min_val']}) must be < max_val ({p['max_val']})")
     return p
 
 

@@ -15,6 +15,7 @@ from .backends._base import Backend
 
 __all__ = [
     "NEUTRAL_TYPES",
+    "UnsupportedArrayType",
     "backend_for",
     "backend_of",
     "backend_of_type",
@@ -25,6 +26,16 @@ __all__ = [
 NEUTRAL_TYPES: tuple[type, ...] = (int, float, bool, list, tuple)
 
 _cache: dict[type, Backend] = {}
+
+
+class UnsupportedArrayType(TypeError):
+    """No backend handles this type (a TypeError; ``cls`` is the type)."""
+
+    def __init__(self, message: str, cls: type) -> None:
+        super().__init__(message)
+        self.cls = cls
+
+
 _fast_caches: list[dict[type, Any]] = []  # the activations' fast-path caches, keyed by type
 
 
@@ -62,10 +73,11 @@ def _resolve(cls: type) -> Backend:
     if backend is None and _backends.read_entry_points():
         backend = _owner(cls)
     if backend is None:
-        raise TypeError(
+        raise UnsupportedArrayType(
             f"no backend handles arrays of type {cls.__module__}.{cls.__qualname__}; "
             f"supported: {_supported()} arrays, Python scalars and lists "
-            f"(or register one with activations.register_backend)"
+            f"(or register one with activations.register_backend)",
+            cls,
         )
     _cache[cls] = backend
     return backend

@@ -13,7 +13,6 @@ hook then removes itself. Nothing here imports a framework.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import sys
 from collections.abc import Callable, Sequence
@@ -38,8 +37,12 @@ def _load_torch_backend() -> None:
 ACTIONS: dict[str, Callable[[], None]] = {"keras": _register_keras, "torch": _load_torch_backend}
 
 
-class _AfterImport(importlib.abc.MetaPathFinder):
-    """Runs ``ACTIONS[name]`` right after the top-level module ``name`` is imported."""
+class _AfterImport:
+    """Runs ``ACTIONS[name]`` right after the top-level module ``name`` is imported.
+
+    A meta path finder by protocol (``find_spec``); subclassing importlib.abc.MetaPathFinder
+    would import importlib.resources, tempfile and more (~10 ms) at ``import activations``.
+    """
 
     def __init__(self, pending: set[str]) -> None:
         self.pending = pending

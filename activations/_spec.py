@@ -146,7 +146,10 @@ class Spec:
         out: dict[str, Any] = {}
         for p in params:
             if p.name in values:
-                out[p.name] = p.convert(p.name, values[p.name])
+                try:
+                    out[p.name] = p.convert(p.name, values[p.name])
+                except (TypeError, ValueError) as exc:
+                    raise type(exc)(f"{self.name}(): {exc}") from None
             elif p.default is REQUIRED:
                 raise TypeError(f"{self.name}() missing required argument {p.name!r}")
             else:

@@ -20,7 +20,16 @@ from typing import Any
 
 from ._base import Backend
 
-__all__ = ["ENTRY_POINT_GROUP", "Backend", "Entry", "entries", "get", "register_backend"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Backend",
+    "BackendUnavailable",
+    "Entry",
+    "entries",
+    "failures",
+    "get",
+    "register_backend",
+]
 
 ENTRY_POINT_GROUP = "activations.backends"
 
@@ -39,6 +48,18 @@ class Entry:
 _lock = threading.Lock()
 _entries: list[Entry] = []
 _loaded: dict[str, Backend] = {}
+_failed: dict[str, str] = {}  # backend -> why its load failed (for `info`)
+
+
+class BackendUnavailable(ImportError):
+    """A backend's module (or its framework) failed to load; other backends keep working."""
+
+
+def failures() -> dict[str, str]:
+    """The backends whose load failed in this process, with the error."""
+    return dict(_failed)
+
+
 _entry_points_read = False
 
 
@@ -124,8 +145,18 @@ def get(name: str) -> Backend:
             with _lock:
                 backend = _loaded.get(name)
                 if backend is None:
-                    backend = entry.load()
+                    try:
+                        backend = entry.load()
+                    except Exception as exc:
+                        why = f"{type(exc).__name__}: {exc}"
+                        _failed[name] = why
+                        raise BackendUnavailable(
+                            f"the {name} backend could not be loaded ({why}). The other "
+                            "backends keep working; `python -m activations info` checks the "
+                            f"installed frameworks (reinstall {entry.distribution or name}?)"
+                        ) from exc
                     _loaded[name] = backend
+                    _failed.pop(name, None)
             return backend
     known = ", ".join(e.name for e in _entries)
     raise ValueError(f"unknown backend {name!r}; registered backends: {known}")

@@ -144,7 +144,7 @@ class Backend:
         return dtype, compute, p
 
     def _array_param(self, spec: Spec, name: str, value: Any, x: Any) -> Any:
-        if _is_number(value):
+        if _is_number(value) or isinstance(value, (list, tuple)):
             value = self.asarray(value, x)
         wdtype = self.dtype_name(value)
         if wdtype not in FORMATS and wdtype not in INT_NAMES:
@@ -181,7 +181,7 @@ class Backend:
         if spec.name != "prelu":
             return dx
         weight = params["weight"]
-        if _is_number(weight):
+        if _is_number(weight) or isinstance(weight, (list, tuple)):
             weight = self.asarray(weight, x)
         dw = self.sum_to_shape(g * prelu_dweight(self.ops, xc), self.shape(weight))
         return dx, self.finish(self._to(dw, self.dtype_name(weight)), weight)

@@ -67,14 +67,21 @@ def _relu_value(zero_first: bool) -> Kernel:
 
 
 def _has_nan(x: np.ndarray) -> bool:
-    """Whether x holds a NaN: one BLAS dot (x.x is NaN iff some x is NaN; inf*inf is inf)."""
+    """Whether x holds a NaN.
+
+    Large arrays: one BLAS dot (x.x is NaN exactly when some x is NaN; inf*inf is inf), a
+    single read of x. Small ones: isnan and count_nonzero, cheaper than the dot's error-state
+    guard.
+    """
+    if x.size <= 4096:
+        return bool(np.count_nonzero(np.isnan(x)))
     flat = x.reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):  # the sum may overflow to inf: fine
         return bool(np.isnan(np.dot(flat, flat)))
 
 
 def _relu_d(x: np.ndarray) -> Any:
-    if x.size <= 256:
+    if x.size <= 128:
         return np.heaviside(x, 0)  # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept
     if x.size >= PARALLEL_MIN:
         out = np.empty_like(x)
@@ -93,7 +100,7 @@ def _relu_d_span(x: np.ndarray, out: np.ndarray) -> None:
 
 
 def _relu_vjp(x: np.ndarray, dout: np.ndarray) -> Any:
-    if x.size <= 256:
+    if x.size <= 128:
         return np.multiply(dout, np.heaviside(x, 0))  # two ufunc calls beat the NaN check
     if x.size >= PARALLEL_MIN:
         out = np.empty_like(x)

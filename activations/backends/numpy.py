@@ -223,6 +223,30 @@ class NumpyBackend(Backend):
             )
         if not out.flags.writeable:
             raise ValueError(f"{spec.name}(): out is read-only")
+        if out.size > 1 and any(
+            stride == 0 and n > 1 for stride, n in zip(out.strides, out.shape, strict=True)
+        ):
+            raise ValueError(
+                f"{spec.name}(): out is a broadcast view (a stride of 0): several results would "
+                "be written to one element. Pass a real array, e.g. np.empty_like(x)"
+            )
+        if out is not x and _partly_overlaps(x, out):
+            raise ValueError(
+                f"{spec.name}(): out overlaps x without being x: elements would be read after "
+                "they were overwritten. Pass out=x (in place) or a separate array"
+            )
+
+
+def _partly_overlaps(x: np.ndarray, out: np.ndarray) -> bool:
+    """out shares memory with x but is not the same view of it (in place is out=x)."""
+    if not np.may_share_memory(x, out):
+        return False
+    same_view = (
+        x.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+        and x.strides == out.strides
+        and x.shape == out.shape
+    )
+    return not same_view and bool(np.shares_memory(x, out))
 
 
 BACKEND = NumpyBackend()

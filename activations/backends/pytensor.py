@@ -97,10 +97,26 @@ class PytensorBackend(Backend):
             raise ValueError(
                 f"{spec.name}(): {name} has {value.ndim} dimensions, more than x's {x.ndim}"
             )
+        xs, ws = x.type.shape, value.type.shape  # static shapes, None where unknown
+        if any(
+            w is not None and s is not None and w not in (1, s)
+            for w, s in zip(ws[::-1], xs[::-1], strict=False)
+        ):
+            raise ValueError(
+                f"{spec.name}(): {name} of shape {ws} does not broadcast to x's shape {xs}; "
+                f"for channels at axis 1 of x (N, C, ...), pass {name} reshaped to (C, 1, ...)"
+            )
         return value
 
     def _cotangent(self, spec: Spec, dout: Any, x: Any) -> Any:
-        return dout if isinstance(dout, Variable) else self.asarray(dout, x)
+        dout = dout if isinstance(dout, Variable) else self.asarray(dout, x)
+        ds, xs = dout.type.shape, x.type.shape  # static shapes, None where unknown
+        if dout.ndim and (
+            dout.ndim != x.ndim
+            or any(d is not None and s is not None and d != s for d, s in zip(ds, xs, strict=True))
+        ):
+            raise ValueError(f"{spec.name}.vjp(): dout has shape {ds}, x has shape {xs}")
+        return dout
 
     def _flags(self, spec: Spec, dtype: str) -> Any:
         compute = self.compute_dtype(dtype, spec.exact) if dtype in FORMATS else "float64"
