@@ -16,6 +16,7 @@ Peak extra memory (NumPy only) is measured with tracemalloc, as a multiple of th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import importlib.util
@@ -342,20 +343,12 @@ def run(
     return results
 
 
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _x64(name: str, dtype: str) -> Any:
     if name == "jax" and dtype == "float64":
         import jax
 
         return jax.enable_x64(True)
-    return _Null()
+    return contextlib.nullcontext()
 
 
 def _run_one(

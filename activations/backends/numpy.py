@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._catalog import CATALOG
 from .._spec import Spec
 from . import _numpy_kernels as kernels
 from ._base import Backend
@@ -94,7 +95,7 @@ class NumpyBackend(Backend):
         if spec.name != "relu" or not _probed():
             return None
         table = getattr(kernels.RELU, kind)
-        params = spec.bind((), {})
+        params = _RELU_DEFAULTS
         generic = getattr(self, kind)
         if kind == "value":
 
@@ -251,17 +252,14 @@ def _partly_overlaps(x: np.ndarray, out: np.ndarray) -> bool:
 
 BACKEND = NumpyBackend()
 
-_RELU_DEFAULTS: dict[str, Any] = {}
+_RELU_DEFAULTS: dict[str, Any] = CATALOG["relu"].bind((), {})
 _probe_state: list[bool] = []
 
 
 def _probed() -> bool:
     """Probe the relu kernels once (first relu call on NumPy), against the generic path."""
     if not _probe_state:
-        from .._catalog import CATALOG
-
         spec = CATALOG["relu"]
-        _RELU_DEFAULTS.update(spec.bind((), {}))
 
         def reference(kind: str, x: Any, dout: Any) -> Any:
             if kind == "value":

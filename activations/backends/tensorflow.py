@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always tak
         return True
 
 
+from .._catalog import CATALOG
 from .._spec import Spec
 from ._base import Backend
 
@@ -155,7 +156,7 @@ class TensorflowBackend(Backend):
 
 BACKEND = TensorflowBackend()
 
-_RELU_DEFAULTS = {"negative_slope": 0.0, "max_value": None, "threshold": 0.0}
+_RELU_DEFAULTS = CATALOG["relu"].bind((), {})  # the catalog's defaults, not a copy
 _zeros: dict[Any, Any] = {}
 
 

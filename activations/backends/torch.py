@@ -21,6 +21,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from .._catalog import CATALOG
 from .._spec import Spec
 from ._base import Backend
 
@@ -209,7 +210,7 @@ class _Relu(torch.autograd.Function):
 
 BACKEND = TorchBackend()
 
-_RELU_DEFAULTS = {"negative_slope": 0.0, "max_value": None, "threshold": 0.0}
+_RELU_DEFAULTS = CATALOG["relu"].bind((), {})  # the catalog's defaults, not a copy
 _threshold_checked: dict[tuple[Any, torch.dtype], bool] = {}
 # F.threshold's kernel without its Python wrapper (~1 us of a 3 us call on small tensors)
 _threshold = getattr(torch._C._nn, "threshold", F.threshold)
@@ -227,8 +228,6 @@ def _threshold_ok(x: torch.Tensor) -> bool:
 def _probe_threshold(x: torch.Tensor) -> bool:
     if not x.dtype.is_floating_point or x.is_sparse:
         return False
-    from .._catalog import CATALOG
-
     finfo = torch.finfo(x.dtype)
     special = [-0.0, 0.0, float("nan"), -float("nan"), float("inf"), -float("inf"), -1.0, 1.0,
                finfo.tiny, -finfo.tiny, finfo.max, -finfo.max, 0.5, -2.5]  # fmt: skip
