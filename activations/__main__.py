@@ -22,7 +22,8 @@ FRAMEWORKS = (
     ("keras", ("keras",), "keras"),
     ("jax", ("jax", "jaxlib"), "jax"),
     ("pytensor", ("pytensor",), "pytensor"),
-    ("array_api", ("array-api-strict", "dask", "cupy"), None),
+    ("dask", ("dask", "distributed"), "dask"),
+    ("array_api", ("array-api-compat", "array-api-strict", "cupy"), "array_api_compat"),
 )
 
 

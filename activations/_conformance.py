@@ -297,6 +297,43 @@ def _pytensor_harness() -> Harness:
     )
 
 
+def _array_api_strict_harness() -> Harness:
+    import array_api_strict as xp
+
+    return Harness(
+        name="array_api_strict",
+        dtypes=BACKEND_DTYPES["array_api_strict"],
+        make=lambda v, dtype: xp.asarray(np.asarray(v).astype(dtype)),
+        value=lambda f, x, kw: f(x, **kw),
+        grad=lambda f, x, kw: f.derivative(x, **kw),  # no autograd: the derivative itself
+        to_numpy=lambda y: np.asarray(np.from_dlpack(y), dtype=np.float64),
+        version=xp.__version__,
+    )
+
+
+def _dask_harness() -> Harness:
+    import dask
+    import dask.array as da
+
+    def make(v: np.ndarray, dtype: str) -> Any:  # several chunks, as Dask users have them
+        a = np.asarray(v).astype(dtype)
+        return da.from_array(a, chunks=max(1, -(-a.size // 3)))
+
+    def to_numpy(y: Any) -> np.ndarray:
+        assert isinstance(y, da.Array), f"a Dask array in gave {type(y).__name__} out"
+        return np.asarray(y.compute(scheduler="synchronous"), dtype=np.float64)
+
+    return Harness(
+        name="dask",
+        dtypes=BACKEND_DTYPES["dask"],
+        make=make,
+        value=lambda f, x, kw: f(x, **kw),
+        grad=lambda f, x, kw: f.derivative(x, **kw),
+        to_numpy=to_numpy,
+        version=dask.__version__,
+    )
+
+
 # backend name -> (module that must be importable, harness factory)
 _HARNESSES: dict[str, tuple[str, Callable[[], Harness]]] = {
     "numpy": ("numpy", _numpy_harness),
@@ -304,6 +341,8 @@ _HARNESSES: dict[str, tuple[str, Callable[[], Harness]]] = {
     "tensorflow": ("tensorflow", _tensorflow_harness),
     "jax": ("jax", _jax_harness),
     "pytensor": ("pytensor", _pytensor_harness),
+    "array_api_strict": ("array_api_strict", _array_api_strict_harness),
+    "dask": ("dask", _dask_harness),
 }
 ALL_BACKENDS = tuple(_HARNESSES)
 # the dtypes each backend's framework has (PyTensor's default numba backend lacks float16)
@@ -313,6 +352,8 @@ BACKEND_DTYPES: dict[str, tuple[str, ...]] = {
     "tensorflow": ("float16", "bfloat16", "float32", "float64"),
     "jax": ("float16", "bfloat16", "float32", "float64"),
     "pytensor": ("float32", "float64"),
+    "array_api_strict": ("float32", "float64"),  # the standard has no float16
+    "dask": ("float16", "float32", "float64"),
 }
 
 

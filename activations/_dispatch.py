@@ -110,6 +110,11 @@ def backend_for(*arrays: Any) -> Backend:
         if chosen is None:
             chosen, first = b, a
         elif b is not chosen:
+            if b.name in chosen.absorbs:  # e.g. a NumPy weight beside a Dask x
+                continue
+            if chosen.name in b.absorbs:
+                chosen, first = b, a
+                continue
             raise TypeError(
                 f"arrays of two frameworks in one call: {type(first).__name__} ({chosen.name}) "
                 f"and {type(a).__name__} ({b.name}); convert one of them first"

@@ -3,7 +3,22 @@
 import subprocess
 import sys
 
-HEAVY = ["torch", "tensorflow", "jax", "keras", "pytensor", "dask", "cupy", "scipy", "mpmath"]
+import pytest
+
+HEAVY = [
+    "torch",
+    "tensorflow",
+    "jax",
+    "keras",
+    "pytensor",
+    "dask",
+    "distributed",
+    "cupy",
+    "array_api_strict",
+    "array_api_compat",
+    "scipy",
+    "mpmath",
+]
 
 
 def _modules_after(code: str) -> set[str]:
@@ -39,3 +54,15 @@ def test_scipy_is_loaded_by_gelu_only() -> None:
     loaded = _modules_after("import numpy as np, activations as A\nA.gelu(np.ones(3))")
     assert "scipy" in loaded
     assert not loaded & (set(HEAVY) - {"scipy"})
+
+
+def test_array_api_calls_load_no_other_framework() -> None:
+    """An array-api-strict array needs array-api-compat (a helper) and nothing heavy."""
+    pytest.importorskip("array_api_strict")
+    code = (
+        "import array_api_strict as xp, activations as A\n"
+        "x = xp.linspace(-3, 3, 7)\n"
+        "A.gelu(x); A.relu.vjp(x, x); A.prelu(x, 0.25)\n"
+    )
+    loaded = _modules_after(code)
+    assert not loaded & (set(HEAVY) - {"array_api_strict", "array_api_compat"})

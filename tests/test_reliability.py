@@ -23,7 +23,7 @@ import activations as A
 from activations.backends import BackendUnavailable, Entry, register_backend
 
 ROOT = Path(__file__).resolve().parent.parent
-EAGER = ["numpy", "torch", "tensorflow", "jax", "pytensor"]
+EAGER = ["numpy", "torch", "tensorflow", "jax", "pytensor", "array_api_strict", "dask"]
 
 
 def _module(backend: str) -> Any:
@@ -52,6 +52,14 @@ def convert(backend: str, a: np.ndarray) -> Any:
         import jax.numpy as jnp
 
         return jnp.asarray(a)
+    if backend == "array_api_strict":
+        import array_api_strict as xp
+
+        return xp.asarray(a.copy())
+    if backend == "dask":
+        import dask.array as da
+
+        return da.from_array(a.copy(), chunks=2)
     import pytensor.tensor as pt
 
     return pt.as_tensor_variable(a)
@@ -67,6 +75,10 @@ def snapshot(v: Any) -> Any:
         return np.array(v)
     if isinstance(v, np.ndarray):
         return v.copy()
+    if type(v).__module__.startswith("array_api_strict"):
+        return np.from_dlpack(v).copy()
+    if type(v).__module__.startswith("dask"):
+        return v.compute()
     return None
 
 

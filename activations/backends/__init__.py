@@ -98,6 +98,15 @@ def _owns_keras(cls: type) -> bool:
     return _subclass_of(cls, "keras", "KerasTensor")
 
 
+def _owns_dask(cls: type) -> bool:
+    return _subclass_of(cls, "dask.array", "Array")
+
+
+def _owns_array_api(cls: type) -> bool:
+    """Any other array of the Array API standard (array-api-strict, CuPy, ...)."""
+    return hasattr(cls, "__array_namespace__") or _subclass_of(cls, "cupy", "ndarray")
+
+
 def _owns_numpy(cls: type) -> bool:
     return _subclass_of(cls, "numpy", "ndarray") or _subclass_of(cls, "numpy", "generic")
 
@@ -199,6 +208,15 @@ _entries.extend(
             "pytensor",
         ),
         Entry("keras", _owns_keras, _loader("activations.backends.keras"), "keras", "keras"),
+        Entry("dask", _owns_dask, _loader("activations.backends.dask"), "dask", "dask"),
         Entry("numpy", _owns_numpy, _loader("activations.backends.numpy"), "numpy", "numpy"),
+        # last: it claims whatever has __array_namespace__ and no backend of its own
+        Entry(
+            "array_api",
+            _owns_array_api,
+            _loader("activations.backends.array_api"),
+            "array-api-compat",
+            "array_api_compat",
+        ),
     ]
 )

@@ -86,6 +86,7 @@ class Backend:
     name: str = ""
     precise: str = "float64"  # the float type smooth activations are computed in
     ops: Any = None
+    absorbs: tuple[str, ...] = ()  # backends whose arrays this one takes as its own (Dask: NumPy)
 
     # --- per-framework hooks ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ the only state kept here; work submitted from inside a worker runs in the caller
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -20,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CHUNK", "PARALLEL_MIN", "chunks", "num_threads", "parallel", "run_chunked"]
+__all__ = [
+    "CHUNK",
+    "PARALLEL_MIN",
+    "chunks",
+    "num_threads",
+    "parallel",
+    "run_chunked",
+    "serial",
+]
 
 PARALLEL_MIN = 1 << 19  # elements; below this one thread is faster (pool overhead)
 CHUNK = 1 << 15  # elements per task for formulas with many temporaries (they stay in L2)
@@ -44,6 +53,17 @@ def num_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def serial() -> Iterator[None]:
+    """Run the kernels called inside in this thread only (for work already spread, e.g. by Dask)."""
+    before = getattr(_local, "inside", False)
+    _local.inside = True
+    try:
+        yield
+    finally:
+        _local.inside = before
 
 
 def _executor(n: int) -> ThreadPoolExecutor:
@@ -113,12 +133,14 @@ def parallel(fn: Callable[..., None], *arrays: np.ndarray) -> bool:
 def chunks(fn: Callable[..., None], *arrays: np.ndarray, size: int = CHUNK) -> bool:
     """Run ``fn(*parts)`` on consecutive chunks of ``arrays``, spread over the threads.
 
-    For formulas with many temporaries: a chunk's temporaries stay in the core's cache. Same
-    rules as :func:`parallel`.
+    For formulas with many temporaries: a chunk's temporaries stay in the core's cache, and
+    memory beyond the result stays a few chunks. In a worker thread or under :func:`serial`
+    the chunks run in the calling thread. Returns False (having done nothing) when the arrays
+    do not share one shape and memory order.
     """
-    n = num_threads()
-    if getattr(_local, "inside", False):
-        return False
+    # inside a worker (or serial()): the chunks run one after another in this thread, which
+    # keeps the temporaries small all the same
+    n = 1 if getattr(_local, "inside", False) else num_threads()
     views = _views(arrays)
     if views is None:
         return False

@@ -1,0 +1,179 @@
+"""The Dask backend: lazy, chunked evaluation on one machine or a dask.distributed cluster.
+
+A Dask array in gives a lazy Dask array out, with the same chunks: every call adds one
+``map_blocks`` layer to the graph and computes nothing. Each block is handed, when the graph
+runs, to the backend of the block's own type (NumPy for ordinary Dask arrays, the Array API
+backend for CuPy blocks), so the numbers are those of that backend, bit for bit, and no block
+leaves its worker or device. Inside a block the NumPy backend does not start threads of its
+own: Dask's scheduler already spreads blocks over the cores.
+
+Errors (bad dtype, parameters, shapes) are raised at the call, not when the graph runs: the
+call is tried on the array's zero-size ``_meta`` block first. prelu's weight is broadcast to
+the blocks; its gradient (a reduction) is a lazy sum over blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dask.array as da
+
+from .._spec import Spec
+from ._base import Backend
+
+__all__ = ["DaskBackend", "is_dask_array"]
+
+
+def is_dask_array(x: Any) -> bool:
+    return isinstance(x, da.Array)
+
+
+def _activation(name: str) -> Any:
+    from .._activation import get
+
+    return get(name)
+
+
+def _block(
+    x: Any,
+    *arrays: Any,
+    kind: str,
+    activation: str,
+    params: Mapping[str, Any],
+    names: tuple[str, ...],
+    dout: float | None = None,
+) -> Any:
+    """One block's result (runs on a worker: everything it needs comes by name or value)."""
+    from .._dispatch import backend_of
+    from ._threads import serial
+
+    spec = _activation(activation).spec
+    p = dict(params)
+    extra = list(arrays)
+    for n in names:  # array parameters come as blocks after the cotangent
+        p[n] = extra.pop()
+    if dout is not None:  # a scalar cotangent
+        extra.insert(0, dout)
+    with serial():
+        backend = backend_of(x)
+        if kind == "value":
+            y = backend.value(spec, x, p)
+        elif kind == "derivative":
+            y = backend.derivative(spec, x, p)
+        elif kind == "vjp":
+            y = backend.vjp(spec, x, extra[0], p)
+            y = y[0] if names else y
+        else:  # "dweight": the elementwise part of prelu's weight gradient
+            y = _dweight_terms(backend, spec, x, extra[0], p)
+    return _as_block(y)
+
+
+def _dweight_terms(backend: Backend, spec: Spec, x: Any, g: Any, p: Mapping[str, Any]) -> Any:
+    from .._catalog import prelu_dweight
+
+    _, compute, _ = backend.plan(spec, x, p)
+    return backend._to(g, compute) * prelu_dweight(backend.ops, backend._to(x, compute))
+
+
+def _as_block(y: Any) -> Any:
+    """NumPy gives 0-d results as scalars; a block must stay an array."""
+    import numpy as np
+
+    return np.asarray(y) if isinstance(y, np.generic) else y
+
+
+def _aligned(w: Any, x: Any) -> Any:
+    """w with x's chunks along the axes it shares with x (it broadcasts along the others)."""
+    lead = x.ndim - w.ndim
+    chunks = tuple(x.chunks[lead + i] if n != 1 else (1,) for i, n in enumerate(w.shape))
+    return w if w.chunks == chunks else w.rechunk(chunks)
+
+
+class DaskBackend(Backend):
+    name = "dask"
+    absorbs = ("numpy",)  # NumPy arrays (weights, cotangents) become single-block Dask arrays
+
+    def dtype_name(self, x: Any) -> str:
+        return str(x.dtype.name)
+
+    def astype(self, x: Any, dtype: str) -> Any:
+        return x.astype(dtype)
+
+    def asarray(self, obj: Any, like: Any) -> Any:
+        from .._dispatch import backend_of
+
+        meta = like._meta
+        return da.asarray(backend_of(meta).asarray(obj, meta))
+
+    def _array(self, value: Any, like: Any) -> Any:
+        if isinstance(value, da.Array):
+            return value
+        if isinstance(value, (list, tuple)) or not hasattr(value, "shape"):
+            return self.asarray(value, like)
+        return da.asarray(value)
+
+    def _map(
+        self,
+        kind: str,
+        spec: Spec,
+        x: Any,
+        params: Mapping[str, Any],
+        *extra: Any,
+        dout: float | None = None,
+    ) -> Any:
+        names = spec.array_params
+        x = x if isinstance(x, da.Array) else da.asarray(x)  # a NumPy x beside a Dask weight
+        fixed = {k: v for k, v in params.items() if k not in names}
+        weights = [
+            _aligned(self._array(self._array_param(spec, n, params[n], x), x), x) for n in names
+        ]
+        # a cotangent takes x's chunks, so that the result keeps them
+        extra = tuple(g if g.chunks == x.chunks else g.rechunk(x.chunks) for g in extra)
+        arrays = [*extra, *reversed(weights)]
+        kwargs: dict[str, Any] = {
+            "kind": kind,
+            "activation": spec.name,
+            "params": fixed,
+            "names": names,
+            "dout": dout,
+        }
+        # the call on zero-size blocks raises any error now and gives the result's block type
+        metas = [a._meta for a in arrays]
+        meta = _block(x._meta, *metas, **kwargs)
+        return da.map_blocks(
+            _block, x, *arrays, **kwargs, meta=meta, dtype=meta.dtype, token=spec.name
+        )
+
+    def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
+        if out is not None:
+            raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
+        return self._map("value", spec, x, params)
+
+    def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        return self._map("derivative", spec, x, params)
+
+    def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
+        x = x if isinstance(x, da.Array) else da.asarray(x)  # a NumPy x beside a Dask dout
+        if isinstance(dout, (int, float)) and not isinstance(dout, bool):
+            g: tuple[Any, ...] = ()  # a scalar cotangent goes to the blocks as it is
+            scalar: float | None = float(dout)
+        else:
+            g, scalar = (self._array(self._cotangent(spec, dout, x), x),), None
+        dx = self._map("vjp", spec, x, params, *g, dout=scalar)
+        if not spec.array_params:
+            return dx
+        weight = self._array(params["weight"], x)
+        terms = self._map("dweight", spec, x, params, *g, dout=scalar)
+        dw = self.sum_to_shape(terms, tuple(weight.shape))
+        return dx, dw.astype(weight.dtype)
+
+    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+        )
+        return da.sum(a, axis=axes).reshape(shape) if axes else a
+
+
+BACKEND = DaskBackend()
