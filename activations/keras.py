@@ -1,0 +1,167 @@
+"""Keras 3 layers: an activation layer per name and a PReLU with a learnable weight.
+
+    import keras, activations.keras as AK
+
+    model = keras.Sequential([
+        keras.Input((16,)),
+        keras.layers.Dense(32), AK.GELU(approximate=True),
+        keras.layers.Dense(32), AK.PReLU(),
+        keras.layers.Dense(8, activation=AK.get("leaky_relu")),
+        AK.Activation("swish"),             # any name or alias of the library
+    ])
+    model.save("model.keras")               # loads back with keras.models.load_model
+
+The layers run on every Keras backend (TensorFlow, JAX, PyTorch): ``call`` hands the backend's
+tensors to the library, so the numbers and gradients are the library's. Every layer is
+registered with Keras' serialization (package ``activations.keras``), so models save to ``.keras``
+and load back without ``custom_objects``. Layer names follow ``keras.layers`` where Keras has
+the activation (``ReLU``, ``LeakyReLU``, ``ELU``, ``PReLU``) and ``torch.nn``'s otherwise
+(``GELU``, ``SiLU``, ...), as in ``activations.torch``.
+
+``AK.get(name)`` resolves an activation string through the library (aliases included) for
+``activation=`` arguments of Keras layers. Importing this module imports Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from ._activation import Activation as _Fn
+from ._activation import get as _get
+from ._catalog import CATALOG
+from ._names import CLASS_NAMES
+
+__all__ = ["LAYERS", "Activation", "PReLU", "get", "layer"]
+
+_PACKAGE = "activations.keras"  # "activations>Activation" is the function object
+_KERAS_NAMES = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU", "prelu": "PReLU"}
+
+
+def get(name: str) -> _Fn:
+    """The library's activation for a name or alias, for ``activation=`` of Keras layers."""
+    return _get(name)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Activation(keras.layers.Layer):  # type: ignore[misc]
+    """Any activation of the library by name, with its parameters.
+
+    ``Activation("leaky_relu", negative_slope=0.2, name="act")``: keywords that are parameters
+    of the activation go to it, the others (``name``, ``dtype``, ...) to ``keras.layers.Layer``.
+    """
+
+    def __init__(self, activation: str, **kwargs: Any) -> None:
+        fn = _get(activation)
+        params = {k: kwargs.pop(k) for k in list(kwargs) if k in fn.spec.param_names}
+        fn.spec.bind((), params)  # raises on bad parameters now, not at the first call
+        if fn.spec.array_params:
+            raise ValueError(
+                f"Activation({activation!r}): {fn.__name__} has a weight; use activations.keras."
+                "PReLU, which learns it"
+            )
+        super().__init__(**kwargs)
+        self.activation = fn.__name__
+        self.params = params
+        self.supports_masking = True
+
+    def call(self, inputs: Any) -> Any:
+        return _get(self.activation)(inputs, **self.params)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "activation": self.activation, **self.params}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PReLU(keras.layers.Layer):  # type: ignore[misc]
+    """prelu with a learnable weight ``alpha``, laid out as ``keras.layers.PReLU``'s.
+
+    ``alpha`` has the input's shape without the batch axis, with size 1 along
+    ``shared_axes`` (e.g. ``shared_axes=[1, 2]`` for one slope per channel of images), and
+    starts at ``alpha_initializer`` (0.25, as in torch). Its weights load into and from
+    ``keras.layers.PReLU`` with ``set_weights``/``get_weights``.
+    """
+
+    def __init__(
+        self,
+        alpha_initializer: Any = 0.25,
+        shared_axes: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(alpha_initializer, (int, float)):
+            alpha_initializer = keras.initializers.Constant(float(alpha_initializer))
+        self.alpha_initializer = keras.initializers.get(alpha_initializer)
+        if shared_axes is None:
+            self.shared_axes: list[int] | None = None
+        elif isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = list(shared_axes)
+        else:
+            self.shared_axes = [shared_axes]
+        self.supports_masking = True
+
+    def build(self, input_shape: Any) -> None:
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            shape[axis - 1] = 1
+        if any(n is None for n in shape):
+            raise ValueError(
+                f"PReLU: the input shape {tuple(input_shape)} has unknown sizes outside the "
+                "batch axis; share those axes (shared_axes=[...])"
+            )
+        self.alpha = self.add_weight(
+            shape=tuple(shape), initializer=self.alpha_initializer, name="alpha"
+        )
+
+    def call(self, inputs: Any) -> Any:
+        return _get("prelu")(inputs, self.alpha.value)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "alpha_initializer": keras.initializers.serialize(self.alpha_initializer),
+            "shared_axes": self.shared_axes,
+        }
+
+
+def _make(name: str) -> type[Activation]:
+    cls_name = _KERAS_NAMES.get(name, CLASS_NAMES[name])
+    spec = CATALOG[name]
+
+    def __init__(self: Activation, **kwargs: Any) -> None:
+        kwargs.pop("activation", None)  # present in a saved config
+        Activation.__init__(self, name, **kwargs)
+
+    cls = type(
+        cls_name,
+        (Activation,),
+        {
+            "__init__": __init__,
+            "__doc__": f"``activations.{name}`` as a Keras layer. {spec.summary}\n\n"
+            f"Parameters: {', '.join(p.name for p in spec.params) or 'none'} "
+            "(as for the function), and keras.layers.Layer's keywords.",
+            "__module__": __name__,
+        },
+    )
+    registered: type[Activation] = keras.saving.register_keras_serializable(package=_PACKAGE)(cls)
+    return registered
+
+
+LAYERS: dict[str, type[keras.layers.Layer]] = {
+    name: _make(name) for name in CATALOG if name != "prelu"
+}
+LAYERS["prelu"] = PReLU
+globals().update({cls.__name__: cls for cls in LAYERS.values()})
+__all__ += sorted(cls.__name__ for cls in LAYERS.values() if cls is not PReLU)
+
+
+def layer(name: str, **kwargs: Any) -> keras.layers.Layer:
+    """The layer for an activation name or alias: ``layer("swish")`` is ``SiLU()``."""
+    return LAYERS[_get(name).__name__](**kwargs)

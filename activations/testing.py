@@ -1,0 +1,288 @@
+"""Test your own framework-agnostic code on every installed backend.
+
+A pytest plugin (registered through the ``pytest11`` entry point, so it is active wherever
+``activations`` is installed) gives a ``backend`` fixture parametrized over the backends; a
+test that takes it runs once per backend, and is skipped, with the reason, where a backend is
+not installed. On JAX the test runs with x64 on, so that float64 arrays stay float64::
+
+    import numpy as np
+    from activations.testing import assert_same_across_backends
+
+    def block(x):                          # your code: only activations.* and arithmetic
+        return A.gelu(x) * 0.5 + A.relu(x, max_value=6.0)
+
+    def test_block_on_every_backend(backend):
+        x = backend.asarray(np.linspace(-8, 8, 101))
+        y = backend.to_numpy(block(x))     # back on the host, as float64
+        assert y.shape == (101,)
+
+    def test_block_agrees_across_backends():
+        assert_same_across_backends(block, np.linspace(-8, 8, 101))
+
+``pytest --backend torch --backend jax`` restricts the runs; where a backend must not be
+skipped (a CI job that installed it), ``ACTIVATIONS_REQUIRE_BACKENDS=torch,jax`` turns its skip
+into a failure. Importing this module imports no framework: each is imported by the first
+conversion to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "assert_same_across_backends",
+    "installed_backends",
+    "to_backend",
+    "to_numpy",
+]
+
+# every backend the kit can convert to: name -> the module that must be importable
+BACKENDS: dict[str, str] = {
+    "numpy": "numpy",
+    "torch": "torch",
+    "tensorflow": "tensorflow",
+    "jax": "jax",
+    "pytensor": "pytensor",
+    "array_api_strict": "array_api_strict",
+    "dask": "dask",
+}
+# the contract's ULP bounds between two backends (twice each backend's bound from the
+# reference, for the derivative, the larger): docs/conventions.md
+ULPS = {"float16": 2, "bfloat16": 2, "float32": 16, "float64": 64}
+REQUIRE_ENV = "ACTIVATIONS_REQUIRE_BACKENDS"
+
+
+def installed_backends() -> list[str]:
+    """The backends whose framework is installed (nothing is imported to find out)."""
+    return [n for n, m in BACKENDS.items() if importlib.util.find_spec(m) is not None]
+
+
+def _check_name(name: str) -> None:
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; known: {', '.join(BACKENDS)}")
+
+
+@contextlib.contextmanager
+def _jax_x64(dtype: Any) -> Iterator[None]:
+    """float64 on JAX needs x64: switched on around the calls that see float64 arrays."""
+    if str(dtype) == "float64":
+        import jax
+
+        with jax.enable_x64(True):
+            yield
+    else:
+        yield
+
+
+def to_backend(array: Any, name: str) -> Any:
+    """``array`` (NumPy or anything ``np.asarray`` takes) as an array of backend ``name``.
+
+    dtype is kept (bfloat16 is not a NumPy dtype: convert on the backend). PyTensor gets a
+    symbolic constant, Dask an array of up to 4 chunks along the first axis.
+
+    >>> to_backend([1.0, -2.0], "numpy")
+    array([ 1., -2.])
+    """
+    _check_name(name)
+    a = np.asarray(array)
+    if name == "numpy":
+        return a
+    if name == "torch":
+        import torch
+
+        return torch.from_numpy(a.copy())
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return tf.constant(a)
+    if name == "jax":
+        import jax.numpy as jnp
+
+        with _jax_x64(a.dtype):
+            return jnp.asarray(a)
+    if name == "pytensor":
+        import pytensor.tensor as pt
+
+        return pt.as_tensor_variable(a)
+    if name == "array_api_strict":
+        import array_api_strict as xp
+
+        return xp.asarray(a.copy())
+    import dask.array as da
+
+    chunks = tuple(max(1, -(-n // 4)) if i == 0 else n for i, n in enumerate(a.shape))
+    return da.from_array(a.copy(), chunks=chunks or ())
+
+
+def to_numpy(y: Any) -> Any:
+    """A result of any backend as a NumPy array (a tuple for a tuple), on the host.
+
+    Lazy and symbolic results are evaluated (Dask ``compute``, PyTensor ``eval``); bfloat16
+    becomes float32.
+    """
+    if isinstance(y, (tuple, list)):
+        return tuple(to_numpy(v) for v in y)
+    module = type(y).__module__.split(".")[0]
+    if module == "torch":
+        y = y.detach().cpu()
+        return (y.float() if str(y.dtype) == "torch.bfloat16" else y).numpy()
+    if module == "tensorflow":
+        y = y.numpy()
+    elif module == "dask":
+        y = y.compute()
+    elif module == "pytensor":
+        y = y.eval()
+    elif module == "array_api_strict":
+        y = np.from_dlpack(y)
+    a = np.asarray(y)
+    if a.dtype.name == "bfloat16":
+        a = a.astype(np.float32)
+    return a
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What the ``backend`` fixture gives a test: the name and the two conversions."""
+
+    name: str
+
+    def asarray(self, array: Any) -> Any:
+        """A NumPy array (or list) as this backend's array."""
+        return to_backend(array, self.name)
+
+    def to_numpy(self, y: Any) -> Any:
+        return to_numpy(y)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _compare(name: str, got: np.ndarray, want: np.ndarray, ulps: float, what: str) -> None:
+    if got.shape != want.shape:
+        raise AssertionError(f"{what}: {name} gave shape {got.shape}, numpy {want.shape}")
+    g, w = got.astype(np.float64).ravel(), want.astype(np.float64).ravel()
+    bad = np.isnan(g) != np.isnan(w)
+    both = ~np.isnan(g) & ~np.isnan(w)
+    infinite = both & (np.isinf(g) | np.isinf(w))
+    bad |= infinite & (g != w)
+    finite = both & ~infinite
+    spacing = np.spacing(np.maximum(np.abs(w), np.finfo(want.dtype).tiny).astype(want.dtype))
+    err = np.zeros_like(g)
+    err[finite] = np.abs(g[finite] - w[finite]) / np.abs(spacing[finite].astype(np.float64))
+    bad |= err > ulps
+    if bad.any():
+        i = np.flatnonzero(bad)
+        shown = ", ".join(f"[{k}] {g[k]!r} vs {w[k]!r}" for k in i[:5])
+        raise AssertionError(
+            f"{what}: {name} differs from numpy at {i.size} of {g.size} elements "
+            f"(bound {ulps:g} ULP of {want.dtype}): {shown}"
+        )
+
+
+def assert_same_across_backends(
+    fn: Callable[..., Any],
+    *arrays: Any,
+    backends: Sequence[str] | None = None,
+    ulps: float | None = None,
+) -> dict[str, Any]:
+    """Run ``fn(*arrays)`` on NumPy and on every other backend; assert the same results.
+
+    ``arrays`` are NumPy arrays (or lists), converted to each backend with :func:`to_backend`.
+    Results (an array or a tuple of arrays) are compared with NumPy's: NaN where NumPy has
+    NaN, the same infinities, and finite values within ``ulps`` ULPs of the dtype (by default
+    twice the contract's bound: 2 for float16, 16 for float32, 64 for float64). ``backends``
+    defaults to every installed one. Returns each backend's results as NumPy arrays.
+
+    >>> import activations as A
+    >>> r = assert_same_across_backends(A.relu, np.array([-1.0, 0.0, 2.0]), backends=["numpy"])
+    >>> r["numpy"]
+    array([0., 0., 2.])
+    """
+    names = list(backends) if backends is not None else installed_backends()
+    for n in names:
+        _check_name(n)
+    host = [np.asarray(a) for a in arrays]
+    want = to_numpy(fn(*host))
+    results: dict[str, Any] = {"numpy": want}
+    for name in names:
+        if name == "numpy":
+            continue
+        if importlib.util.find_spec(BACKENDS[name]) is None:
+            raise AssertionError(f"backend {name} was asked for but is not installed")
+        dtype = host[0].dtype if host else np.float64
+        with _jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
+            got = to_numpy(fn(*(to_backend(a, name) for a in host)))
+        results[name] = got
+        pairs = zip(got, want, strict=True) if isinstance(want, tuple) else [(got, want)]
+        for k, (g, w) in enumerate(pairs):
+            bound = ulps if ulps is not None else ULPS.get(np.asarray(w).dtype.name, 0)
+            what = f"{getattr(fn, '__name__', 'fn')} output {k}"
+            _compare(name, np.asarray(g), np.asarray(w), bound, what)
+    return results
+
+
+# --- the pytest plugin ---------------------------------------------------------------------
+
+
+def _required() -> set[str]:
+    return {b.strip() for b in os.environ.get(REQUIRE_ENV, "").split(",") if b.strip()}
+
+
+def pytest_addoption(parser: Any) -> None:
+    group = parser.getgroup("activations")
+    group.addoption(
+        "--backend",
+        action="append",
+        dest="activations_backends",
+        metavar="NAME",
+        help=f"run tests using the `backend` fixture on this backend only (repeatable): "
+        f"{', '.join(BACKENDS)}",
+    )
+
+
+def pytest_generate_tests(metafunc: Any) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    if any(m.name == "parametrize" and "backend" in str(m.args[0]) for m in _marks(metafunc)):
+        return  # the test parametrizes `backend` itself
+    chosen = metafunc.config.getoption("activations_backends") or list(BACKENDS)
+    for n in chosen:
+        _check_name(n)
+    metafunc.parametrize("backend", chosen, indirect=True, ids=chosen)
+
+
+def _marks(metafunc: Any) -> list[Any]:
+    return list(getattr(metafunc.definition, "own_markers", []))
+
+
+def _backend_fixture(request: Any) -> Iterator[Backend]:
+    """One backend per run of the test; on JAX the test runs with x64 on (float64 exists)."""
+    import pytest
+
+    name = getattr(request, "param", "numpy")
+    if importlib.util.find_spec(BACKENDS[name]) is None:
+        if name in _required():
+            pytest.fail(f"backend {name} is required ({REQUIRE_ENV}) but not installed")
+        pytest.skip(f"backend {name} is not installed (pip install {name.replace('_', '-')})")
+    with _jax_x64("float64") if name == "jax" else contextlib.nullcontext():
+        yield Backend(name)
+
+
+def _make_fixture() -> Any:
+    try:
+        import pytest
+    except ImportError:  # pytest is only needed when this module is used as a plugin
+        return None
+    return pytest.fixture(name="backend")(_backend_fixture)
+
+
+backend_fixture = _make_fixture()

@@ -1,0 +1,133 @@
+"""activations.testing: the kit users test their own code with, and its pytest plugin."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from _required import REQUIRED
+
+import activations as A
+from activations import testing as T
+
+
+def block(x):
+    return A.leaky_relu(A.gelu(x), 0.1) + A.relu(x, max_value=6.0) - A.silu(x) * 0.5
+
+
+X = np.array([-np.inf, -7.0, -1.0, -0.0, 0.0, 0.5, 6.0, 7.5, np.inf, np.nan])
+
+
+def test_required_backends_are_installed() -> None:
+    assert REQUIRED - {"numpy"} <= set(T.installed_backends())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_composite_function_agrees_on_every_installed_backend(dtype: str) -> None:
+    with np.errstate(invalid="ignore"):  # inf - inf in block() is NaN everywhere
+        results = T.assert_same_across_backends(block, X.astype(dtype))
+    assert set(results) >= REQUIRED
+    for name, r in results.items():
+        assert r.dtype == dtype, name
+
+
+def test_tuples_and_several_arrays() -> None:
+    x, g = np.linspace(-3, 3, 13), np.linspace(1, 2, 13)
+    results = T.assert_same_across_backends(lambda x, g: A.prelu.vjp(x, g, 0.25), x, g)
+    for dx, dw in results.values():
+        assert dx.shape == (13,) and dw.shape == ()
+
+
+def test_a_disagreeing_backend_is_named() -> None:
+    other = next(b for b in T.installed_backends() if b != "numpy")
+
+    def off_by_a_bit(x):
+        y = A.relu(x)
+        return y * (1 + 1e-9) if type(x).__module__.split(".")[0] != "numpy" else y
+
+    with pytest.raises(AssertionError, match=rf"{other} differs from numpy at 1 of 3"):
+        T.assert_same_across_backends(off_by_a_bit, np.array([-1.0, 0.0, 2.0]), backends=[other])
+
+    def nan_on_others(x):
+        return A.relu(x) if type(x).__module__.split(".")[0] == "numpy" else A.relu(x) * np.nan
+
+    with pytest.raises(AssertionError, match="differs from numpy"):
+        T.assert_same_across_backends(nan_on_others, np.array([1.0]), backends=[other])
+
+
+def test_unknown_backend() -> None:
+    with pytest.raises(ValueError, match="unknown backend 'mxnet'"):
+        T.to_backend(np.ones(2), "mxnet")
+    with pytest.raises(ValueError, match="unknown backend"):
+        T.assert_same_across_backends(A.relu, np.ones(2), backends=["mxnet"])
+
+
+@pytest.mark.parametrize("name", list(T.BACKENDS))
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_round_trip_keeps_values_and_dtype(name: str, dtype: str) -> None:
+    if name not in T.installed_backends():
+        if name in REQUIRED:
+            pytest.fail(f"{name} is required here but not installed")
+        pytest.skip(f"{name} is not installed")
+    a = np.arange(-3, 9).reshape(3, 4).astype(dtype)
+    with T._jax_x64(dtype):
+        b = T.to_backend(a, name)
+        back = T.to_numpy(b)
+    assert back.dtype == a.dtype and back.tobytes() == a.tobytes()
+
+
+PLUGIN_TEST = """
+    import numpy as np
+    import activations as A
+
+    def test_relu(backend):
+        y = backend.to_numpy(A.relu(backend.asarray(np.array([-1.0, 2.0]))))
+        assert y.tolist() == [0.0, 2.0] and y.dtype == np.float64
+"""
+
+
+def _pytest(tmp_path, *args: str, env: dict | None = None, conftest: str = ""):
+    (tmp_path / "test_user.py").write_text(textwrap.dedent(PLUGIN_TEST))
+    (tmp_path / "conftest.py").write_text(textwrap.dedent(conftest))
+    environ = {k: v for k, v in os.environ.items() if k != "ACTIVATIONS_REQUIRE_BACKENDS"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**environ, **(env or {}), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=600,
+    )
+
+
+def test_plugin_runs_a_test_once_per_backend(tmp_path) -> None:
+    out = _pytest(tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    n = len(T.installed_backends())
+    assert f"{n} passed" in out.stdout, out.stdout
+    for name in T.installed_backends():
+        assert name in T.BACKENDS
+
+
+def test_plugin_backend_option_and_skip_reason(tmp_path) -> None:
+    conftest = """
+        import activations.testing as T
+        T.BACKENDS["nosuchlib"] = "nosuchlib_module"
+    """
+    out = _pytest(tmp_path, "--backend", "numpy", "--backend", "nosuchlib", conftest=conftest)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 passed, 1 skipped" in out.stdout
+    assert "backend nosuchlib is not installed" in out.stdout
+    required = _pytest(
+        tmp_path,
+        "--backend",
+        "nosuchlib",
+        conftest=conftest,
+        env={"ACTIVATIONS_REQUIRE_BACKENDS": "nosuchlib"},
+    )
+    assert required.returncode == 1 and "1 error" in required.stdout  # the fixture fails
+    assert "backend nosuchlib is required" in required.stdout
+    bad = _pytest(tmp_path, "--backend", "mxnet")
+    assert bad.returncode != 0 and "unknown backend 'mxnet'" in bad.stdout + bad.stderr
