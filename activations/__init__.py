@@ -10,7 +10,9 @@ array([0., 0., 2.])
 array([0.01, 0.01, 1.  ])
 """
 
-from ._activation import Activation, get, names
+from typing import cast as _cast
+
+from ._activation import Activation, WeightedActivation, get, names
 from .backends import Entry as BackendEntry
 from .backends import register_backend
 
@@ -20,7 +22,7 @@ _g = get
 relu = _g("relu")
 relu6 = _g("relu6")
 leaky_relu = _g("leaky_relu")
-prelu = _g("prelu")
+prelu = _cast(WeightedActivation, _g("prelu"))
 rrelu = _g("rrelu")
 elu = _g("elu")
 selu = _g("selu")
@@ -44,11 +46,12 @@ sigmoid = _g("sigmoid")
 tanh = _g("tanh")
 linear = _g("linear")
 identity = linear
-del _g
+del _g, _cast
 
 __all__ = [
     "Activation",
     "BackendEntry",
+    "WeightedActivation",
     "celu",
     "elu",
     "gelu",

@@ -1,4 +1,4 @@
-"""The command line: ``python -m activations info | check | bench``."""
+"""The command line: ``python -m activations info | check | bench | plot``."""
 
 from __future__ import annotations
 
@@ -115,11 +115,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not hs:
         print(f"no installed backend among {names}", file=sys.stderr)
         return 2
-    results = conf.run(
-        backends=[h.name for h in hs],
-        activations=args.activation or None,
-        n_random=args.random,
-    )
+    from ._activation import get
+    from ._catalog import CATALOG
+    from ._progress import Progress
+
+    try:
+        specs = [CATALOG[get(a).__name__] for a in args.activation or CATALOG]
+    except ValueError as exc:
+        print(f"check: {exc}", file=sys.stderr)
+        return 2
+    total = sum(len(h.dtypes) * len(conf.param_sets(spec)) for h in hs for spec in specs)
+    with Progress(total, "checking") as bar:
+        results = conf.run(
+            backends=[h.name for h in hs],
+            activations=args.activation or None,
+            n_random=args.random,
+            progress=bar.step,
+        )
     failed = [r for r in results if not r.ok]
     print("Conformance of every activation with the mpmath reference (docs/conventions.md).")
     print("Cells: max error of value/derivative in ULPs of the dtype; 0 = bitwise identical to")
@@ -173,13 +185,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sizes = tuple(args.size) if args.size else (_bench.QUICK_SIZES if args.quick else _bench.SIZES)
     dtypes = tuple(args.dtype) if args.dtype else _bench.DTYPES
 
-    def progress(msg: str) -> None:
-        if sys.stderr.isatty():
-            print(f"\r  timing {msg:<40}", end="", file=sys.stderr, flush=True)
+    from ._progress import Progress
 
-    results = _bench.run(names, sizes, dtypes, budget=args.budget, progress=progress)
-    if sys.stderr.isatty():
-        print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    with Progress(None, "timing") as bar:
+        results = _bench.run(names, sizes, dtypes, budget=args.budget, progress=bar.step)
     print("Times are the best of several runs; 'x copy' is the time over copying the same array")
     print("(a fresh copy for out-of-place calls, a copy into an existing array for in-place ones);")
     print("'% bw' is the copy's time over the call's (100% = copy speed); 'mem' is NumPy's peak")
@@ -214,6 +223,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    """An activation and its derivative from every installed backend, kinks marked."""
+    from . import _plot
+    from ._progress import Progress
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.gallery:
+        from ._catalog import CATALOG
+
+        with Progress(len(CATALOG), "drawing") as bar:
+            page = _plot.gallery(args.gallery, args.page, args.backend, step=bar.step)
+        print(f"gallery: {page} ({len(CATALOG)} activations in {args.gallery})")
+        return 0
+    if not args.name:
+        print("plot: give an activation name, or --gallery DIR", file=sys.stderr)
+        return 2
+    try:
+        kwargs = _plot.parse_params(args.param or [])
+        path, worst = _plot.plot(
+            args.name, args.out, kwargs or None, args.backend, tuple(args.range)
+        )
+    except (ValueError, TypeError) as exc:
+        print(f"plot: {exc}", file=sys.stderr)
+        return 2
+    print(f"{path}: largest difference between backends {worst:.3g}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m activations",
@@ -238,6 +275,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--plot", metavar="PNG", help="also draw the results into this PNG file")
     p.add_argument("--no-import", action="store_true", help="skip the import-time measurement")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("plot", help="an activation and its derivative from every backend")
+    p.add_argument("name", nargs="?", help="activation name or alias")
+    p.add_argument("--out", metavar="PNG", help="output file (NAME.png)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter")
+    p.add_argument("--backend", action="append", help="only this backend (repeatable)")
+    p.add_argument("--range", nargs=2, type=float, default=(-6.0, 6.0), metavar=("LO", "HI"))
+    p.add_argument("--gallery", metavar="DIR", help="draw every activation into DIR")
+    p.add_argument("--page", metavar="MD", help="the gallery's Markdown page (DIR/../gallery.md)")
+    p.set_defaults(func=cmd_plot)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

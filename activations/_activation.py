@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import _on_import
 from ._catalog import ALIASES, CATALOG
@@ -22,6 +22,12 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     import inspect
+
+    import numpy as np
+    import numpy.typing as npt
+
+    # Python lists and tuples go to NumPy and come back as NumPy arrays
+    Seq = list[Any] | tuple[Any, ...]
 
 
 def _signature(spec: Spec, lead: tuple[str, ...], out: bool) -> inspect.Signature:
@@ -123,7 +129,12 @@ class Activation:
                 exc.cls,
             ) from None
 
-    def __call__(self, x: T, *args: Any, **kwargs: Any) -> T:
+    @overload
+    def __call__(self, x: Seq, *args: Any, **kwargs: Any) -> npt.NDArray[np.floating[Any]]: ...
+    @overload
+    def __call__(self, x: T, *args: Any, **kwargs: Any) -> T: ...
+
+    def __call__(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         # ``out`` travels in kwargs: a keyword-only parameter would cost every call ~100 ns
         out = kwargs.pop("out", None) if kwargs else None
         if not args and not kwargs:
@@ -132,11 +143,16 @@ class Activation:
             except KeyError:
                 fn = self._fast("value", type(x))
             if fn is not None:
-                return fn(x) if out is None else fn(x, out)  # type: ignore[no-any-return]
+                return fn(x) if out is None else fn(x, out)
         params = self._bind(args, kwargs)
-        return self._backend(x, params).value(self.spec, x, params, out)  # type: ignore[no-any-return]
+        return self._backend(x, params).value(self.spec, x, params, out)
 
-    def derivative(self, x: T, *args: Any, **kwargs: Any) -> T:
+    @overload
+    def derivative(self, x: Seq, *args: Any, **kwargs: Any) -> npt.NDArray[np.floating[Any]]: ...
+    @overload
+    def derivative(self, x: T, *args: Any, **kwargs: Any) -> T: ...
+
+    def derivative(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         """df/dx elementwise, with x's type, shape and dtype."""
         if not args and not kwargs:
             try:
@@ -144,11 +160,18 @@ class Activation:
             except KeyError:
                 fn = self._fast("derivative", type(x))
             if fn is not None:
-                return fn(x)  # type: ignore[no-any-return]
+                return fn(x)
         params = self._bind(args, kwargs)
-        return self._backend(x, params).derivative(self.spec, x, params)  # type: ignore[no-any-return]
+        return self._backend(x, params).derivative(self.spec, x, params)
 
-    def vjp(self, x: T, dout: Any, *args: Any, **kwargs: Any) -> Any:
+    @overload
+    def vjp(
+        self, x: Seq, dout: Any, *args: Any, **kwargs: Any
+    ) -> npt.NDArray[np.floating[Any]]: ...
+    @overload
+    def vjp(self, x: T, dout: Any, *args: Any, **kwargs: Any) -> T: ...
+
+    def vjp(self, x: Any, dout: Any, *args: Any, **kwargs: Any) -> Any:
         """dout * df/dx: the backward pass (prelu returns (dx, dweight))."""
         if not args and not kwargs:
             try:
@@ -175,14 +198,33 @@ class Activation:
         return get(config["name"])
 
 
-_OBJECTS: dict[str, Activation] = {name: Activation(spec) for name, spec in CATALOG.items()}
+class WeightedActivation(Activation):
+    """An activation with a weight (prelu): ``vjp`` returns ``(dx, dweight)``."""
+
+    @overload  # type: ignore[override]
+    def vjp(
+        self, x: Seq, dout: Any, *args: Any, **kwargs: Any
+    ) -> tuple[npt.NDArray[np.floating[Any]], Any]: ...
+    @overload
+    def vjp(self, x: T, dout: Any, *args: Any, **kwargs: Any) -> tuple[T, Any]: ...
+
+    def vjp(self, x: Any, dout: Any, *args: Any, **kwargs: Any) -> Any:
+        """(dout * df/dx, the gradient of the weight, summed to the weight's shape)."""
+        return Activation.vjp(self, x, dout, *args, **kwargs)
+
+
+def _make(spec: Spec) -> Activation:
+    return WeightedActivation(spec) if spec.array_params else Activation(spec)
+
+
+_OBJECTS: dict[str, Activation] = {name: _make(spec) for name, spec in CATALOG.items()}
 _COMPAT: dict[str, Activation] = {}  # "theano.relu" -> the object of activations.compat.theano
 
 
 def register_compat(spec: Spec) -> Activation:
     """The object for a compatibility spec named "<module>.<name>" (see activations.compat)."""
     if spec.name not in _COMPAT:
-        _COMPAT[spec.name] = Activation(spec)
+        _COMPAT[spec.name] = _make(spec)
     return _COMPAT[spec.name]
 
 

@@ -283,7 +283,7 @@ def _pytensor_harness() -> Harness:
             # PyTensor's numba backend compiles with fastmath by default, which lets LLVM
             # reassociate arithmetic; the contract holds with it off (docs/backends.md).
             with pytensor.config.change_flags(numba__fastmath=False):
-                compiled[key] = pytensor.function([v], [y, g])
+                compiled[key] = pytensor.function([v], [y, g])  # pyright: ignore[reportArgumentType]
         return compiled[key](x)  # type: ignore[no-any-return]
 
     return Harness(
@@ -317,7 +317,7 @@ def _dask_harness() -> Harness:
 
     def make(v: np.ndarray, dtype: str) -> Any:  # several chunks, as Dask users have them
         a = np.asarray(v).astype(dtype)
-        return da.from_array(a, chunks=max(1, -(-a.size // 3)))
+        return da.from_array(a, chunks=max(1, -(-a.size // 3)))  # pyright: ignore[reportArgumentType]
 
     def to_numpy(y: Any) -> np.ndarray:
         assert isinstance(y, da.Array), f"a Dask array in gave {type(y).__name__} out"

@@ -39,7 +39,7 @@ def real(
             return None
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             if hasattr(value, "ndim") and getattr(value, "ndim", None) == 0:
-                value = value.item() if hasattr(value, "item") else value
+                value = value.item() if hasattr(value, "item") else value  # pyright: ignore[reportAttributeAccessIssue, reportOptionalMemberAccess]
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 expected = "a real number or None" if optional else "a real number"
                 raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")

@@ -77,7 +77,7 @@ def to_backend(array: np.ndarray, backend: str) -> Any:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.Variable(array)
+        return tf.Variable(array)  # pyright: ignore[reportArgumentType]
     if backend == "jax":
         import jax
         import jax.numpy as jnp

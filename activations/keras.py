@@ -165,3 +165,8 @@ __all__ += sorted(cls.__name__ for cls in LAYERS.values() if cls is not PReLU)
 def layer(name: str, **kwargs: Any) -> keras.layers.Layer:
     """The layer for an activation name or alias: ``layer("swish")`` is ``SiLU()``."""
     return LAYERS[_get(name).__name__](**kwargs)
+
+
+def __getattr__(name: str) -> Any:  # a clear error for a layer that does not exist
+    known = ", ".join(sorted(c.__name__ for c in LAYERS.values()))
+    raise AttributeError(f"activations.keras has no {name!r}; layers: {known}")

@@ -120,7 +120,7 @@ def to_backend(array: Any, name: str) -> Any:
     import dask.array as da
 
     chunks = tuple(max(1, -(-n // 4)) if i == 0 else n for i, n in enumerate(a.shape))
-    return da.from_array(a.copy(), chunks=chunks or ())
+    return da.from_array(a.copy(), chunks=chunks or ())  # pyright: ignore[reportArgumentType]
 
 
 def to_numpy(y: Any) -> Any:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from activations import _doctable
@@ -37,9 +38,10 @@ def test_check_prints_the_table_and_passes(capsys: pytest.CaptureFixture[str]) -
     assert "relu " in out and "gelu(approximate=True)" in out and "0 failed" in out
 
 
-def test_check_of_an_unknown_activation_fails_clearly() -> None:
-    with pytest.raises(ValueError, match="unknown activation"):
-        main(["check", "--activation", "rleu"])
+def test_check_of_an_unknown_activation_fails_clearly(capsys) -> None:
+    assert main(["check", "--activation", "rleu"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("check: unknown activation 'rleu'") and "did you mean 'relu'" in err
 
 
 def test_module_entry_point_runs() -> None:
@@ -118,3 +120,78 @@ def test_bench_targets_compare_the_right_references() -> None:
     )
     relu = next(row for row in rows if "fastest idiom" in row[0])
     assert relu[1] == 2.0 and not relu[3] and "np.clip" in relu[0]
+
+
+def test_plot_draws_every_backend_into_a_png(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "leaky.png"
+    r = subprocess.run(
+        [sys.executable, "-m", "activations", "plot", "leaky_relu", "--param",
+         "negative_slope=0.2", "--backend", "numpy", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "largest difference between backends 0" in r.stdout
+
+
+def test_plot_bad_input_is_a_clear_error() -> None:
+    for args in (["gleu"], ["relu", "--param", "slope"], ["relu", "--param", "slope=1"], []):
+        r = subprocess.run(
+            [sys.executable, "-m", "activations", "plot", *args, "--backend", "numpy"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert r.stderr.startswith("plot:"), r.stderr
+
+
+def test_plot_evaluates_every_installed_backend_identically() -> None:
+    from activations import _conformance as conf
+    from activations import _plot
+
+    x = np.linspace(-7, 7, 141)
+    curves = _plot.evaluate("hardswish", {}, x)
+    assert set(curves) == {h.name for h in conf.harnesses() if "float64" in h.dtypes}
+    y0, d0 = curves["numpy"]
+    for y, d in curves.values():
+        np.testing.assert_array_equal(y, y0)
+        np.testing.assert_array_equal(d, d0)
+
+
+def test_param_parsing() -> None:
+    from activations._plot import parse_params
+
+    assert parse_params(["negative_slope=0.2", "max_value=None", "approximate=tanh"]) == {
+        "negative_slope": 0.2,
+        "max_value": None,
+        "approximate": "tanh",
+    }
+    assert parse_params(["threshold=1"]) == {"threshold": 1}
+
+
+def test_progress_on_a_terminal(monkeypatch, capsys) -> None:
+    import io
+
+    from activations import _progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for rich_installed in (True, False):
+        fake = Tty()
+        monkeypatch.setattr(sys, "stderr", fake)
+        if not rich_installed:
+            monkeypatch.setitem(sys.modules, "rich.progress", None)  # import fails
+        with _progress.Progress(3, "checking") as bar:
+            for item in ("a", "b", "c"):
+                bar.step(item)
+        assert bar.done == 3
+        if not rich_installed:
+            assert "checking 3/3: c" in fake.getvalue()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: nothing written
+    with _progress.Progress(1, "checking") as bar:
+        bar.step("a")
+    assert sys.stderr.getvalue() == ""

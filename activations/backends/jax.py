@@ -31,7 +31,7 @@ _PRECISION = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
 
 
 def is_jax_array(x: Any) -> bool:
-    return isinstance(x, (jax.Array, jax.core.Tracer))
+    return isinstance(x, (jax.Array, jax.core.Tracer))  # pyright: ignore[reportAttributeAccessIssue]
 
 
 class JaxOps:
@@ -154,7 +154,7 @@ class JaxBackend(Backend):
 
     def _weight_of(self, x: Any, params: Mapping[str, Any]) -> Any:
         w = params["weight"]
-        return w if isinstance(w, (jax.Array, jax.core.Tracer)) else self.asarray(w, x)
+        return w if isinstance(w, (jax.Array, jax.core.Tracer)) else self.asarray(w, x)  # pyright: ignore[reportAttributeAccessIssue]
 
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         if not jnp.issubdtype(x.dtype, jnp.floating):

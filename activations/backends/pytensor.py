@@ -56,8 +56,8 @@ class PytensorOps:
         above = a > c_t
         big = pt.switch(above, a, c_t)
         small = pt.switch(above, c_t, a)
-        q = small / big
-        return pt.switch(pt.isnan(x), x, big * pt.sqrt(q * q + 1))
+        q = small / big  # pyright: ignore[reportOperatorIssue]
+        return pt.switch(pt.isnan(x), x, big * pt.sqrt(q * q + 1))  # pyright: ignore[reportOperatorIssue]
 
     @staticmethod
     def precision(x: Any) -> int:
@@ -88,14 +88,14 @@ class PytensorBackend(Backend):
     def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
         lead = a.ndim - len(shape)
         axes = list(range(lead)) + [lead + i for i, n in enumerate(shape) if n == 1]
-        return pt.sum(a, axis=axes).reshape(shape) if axes else a
+        return pt.sum(a, axis=axes).reshape(shape) if axes else a  # pyright: ignore[reportAttributeAccessIssue]
 
     def _array_param(self, spec: Spec, name: str, value: Any, x: Any) -> Any:
         if not isinstance(value, Variable):
             value = self.asarray(value, x)
-        if value.ndim > x.ndim:
+        if value.ndim > x.ndim:  # pyright: ignore[reportAttributeAccessIssue]
             raise ValueError(
-                f"{spec.name}(): {name} has {value.ndim} dimensions, more than x's {x.ndim}"
+                f"{spec.name}(): {name} has {value.ndim} dimensions, more than x's {x.ndim}"  # pyright: ignore[reportAttributeAccessIssue]
             )
         xs, ws = x.type.shape, value.type.shape  # static shapes, None where unknown
         if any(

@@ -174,7 +174,7 @@ class _Function(torch.autograd.Function):
         ctx.params = params
 
     @staticmethod
-    def backward(ctx: Any, dout: Any) -> tuple[Any, ...]:
+    def backward(ctx: Any, dout: Any) -> tuple[Any, ...]:  # pyright: ignore[reportIncompatibleMethodOverride]
         x, weight = ctx.saved_tensors
         spec, params = ctx.spec, ctx.params
         if weight is None:
@@ -203,7 +203,7 @@ class _Relu(torch.autograd.Function):
         ctx.save_for_backward(output)
 
     @staticmethod
-    def backward(ctx: Any, dout: Any) -> Any:
+    def backward(ctx: Any, dout: Any) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
         (y,) = ctx.saved_tensors
         return dout * torch.ceil(torch.clamp(y, max=1.0))
 
@@ -213,7 +213,7 @@ BACKEND = TorchBackend()
 _RELU_DEFAULTS = CATALOG["relu"].bind((), {})  # the catalog's defaults, not a copy
 _threshold_checked: dict[tuple[Any, torch.dtype], bool] = {}
 # F.threshold's kernel without its Python wrapper (~1 us of a 3 us call on small tensors)
-_threshold = getattr(torch._C._nn, "threshold", F.threshold)
+_threshold = getattr(torch._C._nn, "threshold", F.threshold)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def _threshold_ok(x: torch.Tensor) -> bool:

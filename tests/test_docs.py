@@ -1,0 +1,40 @@
+"""The documentation site builds in strict mode, and shows every activation."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from activations._catalog import CATALOG
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_site_builds_strictly_with_every_activation(tmp_path: Path) -> None:
+    pytest.importorskip("mkdocs", reason="pip install -e '.[docs]'")
+    out = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    site = tmp_path / "site"
+    gallery = (site / "gallery" / "index.html").read_text()
+    conventions = (site / "conventions" / "index.html").read_text()
+    api = (site / "api" / "index.html").read_text()
+    for name in CATALOG:
+        assert f'src="{name}.png"' in gallery, f"{name} has no plot in the gallery"
+        assert (site / "gallery" / f"{name}.png").exists()  # beside the page, /gallery/
+        assert name in conventions
+    assert "assert_same_across_backends" in api and "vjp" in api
+
+
+def test_gallery_page_lists_every_activation() -> None:
+    page = (ROOT / "docs" / "gallery.md").read_text()
+    for name in CATALOG:
+        assert f"![{name}](gallery/{name}.png)" in page
+        assert (ROOT / "docs" / "gallery" / f"{name}.png").exists()

@@ -1,0 +1,66 @@
+"""Type checkers infer the input's type for the result: mypy --strict and pyright pass."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "typed_usage.py"
+
+
+def _tool(name: str) -> list[str]:
+    if shutil.which(name, path=str(Path(sys.executable).parent)) is None and not os.environ.get(
+        "CI"
+    ):
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return [sys.executable, "-m", name]
+
+
+def test_typed_usage_runs() -> None:
+    out = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True)
+    assert out.returncode == 0 and "typed usage: ok" in out.stdout, out.stderr
+
+
+def test_mypy_strict_on_the_package_and_the_example() -> None:
+    out = subprocess.run(
+        [*_tool("mypy"), "--strict", "--no-incremental", "activations", str(EXAMPLE)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_pyright_on_the_package_and_the_example() -> None:
+    out = subprocess.run(
+        [*_tool("pyright"), "--pythonpath", sys.executable],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stdout[-5000:] + out.stderr
+    assert "0 errors" in out.stdout
+
+
+def test_a_wrong_type_is_caught(tmp_path: Path) -> None:
+    """The check can fail: an ndarray result is not a torch.Tensor."""
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import numpy as np\nimport activations as A\n"
+        "from typing_extensions import assert_type\n"
+        "assert_type(A.relu(np.ones(3)), list[float])\n"
+    )
+    out = subprocess.run(
+        [*_tool("mypy"), "--strict", "--no-incremental", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 1 and "assert-type" in out.stdout, out.stdout
