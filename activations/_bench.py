@@ -89,14 +89,25 @@ def _loops(fn: Callable[[], Any], budget: float) -> int:
         n *= 4
 
 
-def _sampler(fn: Callable[[], Any], budget: float) -> Callable[[], float]:
-    """Warm fn up, size a loop that lasts about ``budget``, and return a timer of that loop."""
-    fn()  # warm-up (compilation, probes, caches, first-touch): not timed
+def _sampler(fn: Callable[[], Any], budget: float, warm: bool = True) -> Callable[[], float]:
+    """Warm fn up, size a loop that lasts about ``budget``, and return a timer of that loop.
+
+    A call that takes more than 20 budgets (large arrays) is its own loop: the call that sized
+    the loop is also the first sample. ``warm=False`` (large arrays, timed in two or more
+    rounds of which the best is kept) skips the warm-up: a first call slowed by compilation or
+    a probe is then the round that is not kept.
+    """
+    if warm:
+        fn()  # warm-up (compilation, probes, caches): not timed
     t0 = time.perf_counter()
     fn()
-    n = 1 if time.perf_counter() - t0 > budget else _loops(fn, budget)
+    once = time.perf_counter() - t0
+    pending = [once] if once > 20 * budget else []
+    n = 1 if once > budget else _loops(fn, budget)
 
     def sample() -> float:
+        if pending:
+            return pending.pop()
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
@@ -359,15 +370,20 @@ def _run_one(
     xa, ga = _inputs(size, dtype)
     x, g = spec.convert(xa), spec.convert(ga)
     reps = 2 if size >= 10_000_000 else 3 if size >= 1_000_000 else 5
-    samplers: dict[str, Callable[[], float]] = {"copy": _sampler(lambda: spec.copy(x), budget)}
+    warm = size < 10_000_000  # see _sampler
+    samplers: dict[str, Callable[[], float]] = {
+        "copy": _sampler(lambda: spec.copy(x), budget, warm)
+    }
     if spec.name == "numpy":
         o = np.empty_like(xa)
-        samplers["copyto"] = _sampler(lambda: np.copyto(o, xa), budget)
+        samplers["copyto"] = _sampler(lambda: np.copyto(o, xa), budget, warm)
     fns = {case.label: case.make(x, g) for case in cases}
     for case in cases:
         fn = fns[case.label]
         samplers[case.label] = (
-            _inplace_sampler(fn, x, spec.copy) if case.kind == "inplace" else _sampler(fn, budget)
+            _inplace_sampler(fn, x, spec.copy)
+            if case.kind == "inplace"
+            else _sampler(fn, budget, warm)
         )
     best = dict.fromkeys(samplers, math.inf)
     for _ in range(reps):

@@ -69,15 +69,14 @@ def _relu_value(zero_first: bool) -> Kernel:
 def _has_nan(x: np.ndarray) -> bool:
     """Whether x holds a NaN.
 
-    Large arrays: one BLAS dot (x.x is NaN exactly when some x is NaN; inf*inf is inf), a
-    single read of x. Small ones: isnan and count_nonzero, cheaper than the dot's error-state
-    guard.
+    Large arrays: one minimum reduction (NaN propagates through it), a single SIMD read of x
+    that cannot overflow, so it needs no error-state guard (np.errstate costs ~2.5 us; the
+    BLAS dot used before needed one). Small ones: isnan and count_nonzero, cheaper than a
+    reduction's set-up.
     """
     if x.size <= 4096:
         return bool(np.count_nonzero(np.isnan(x)))
-    flat = x.reshape(-1)
-    with np.errstate(over="ignore", invalid="ignore"):  # the sum may overflow to inf: fine
-        return bool(np.isnan(np.dot(flat, flat)))
+    return bool(np.isnan(np.minimum.reduce(x.reshape(-1))))
 
 
 def _relu_d(x: np.ndarray) -> Any:
