@@ -21,6 +21,7 @@ from _required import REQUIRED, missing
 
 import activations as A
 from activations.backends import BackendUnavailable, Entry, register_backend
+from activations.testing import to_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 EAGER = ["numpy", "torch", "tensorflow", "jax", "pytensor", "array_api_strict", "dask"]
@@ -38,31 +39,7 @@ def _module(backend: str) -> Any:
 def convert(backend: str, a: np.ndarray) -> Any:
     """A NumPy array as an array of ``backend`` (PyTensor: a symbolic constant)."""
     _module(backend)
-    if backend == "numpy":
-        return a
-    if backend == "torch":
-        import torch
-
-        return torch.from_numpy(a.copy())
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.constant(a)
-    if backend == "jax":
-        import jax.numpy as jnp
-
-        return jnp.asarray(a)
-    if backend == "array_api_strict":
-        import array_api_strict as xp
-
-        return xp.asarray(a.copy())
-    if backend == "dask":
-        import dask.array as da
-
-        return da.from_array(a.copy(), chunks=2)
-    import pytensor.tensor as pt
-
-    return pt.as_tensor_variable(a)
+    return to_backend(a, backend)
 
 
 def snapshot(v: Any) -> Any:
