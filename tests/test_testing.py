@@ -1,5 +1,6 @@
 """activations.testing: the kit users test their own code with, and its pytest plugin."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def test_round_trip_keeps_values_and_dtype(name: str, dtype: str) -> None:
             pytest.fail(f"{name} is required here but not installed")
         pytest.skip(f"{name} is not installed")
     a = np.arange(-3, 9).reshape(3, 4).astype(dtype)
-    with T._jax_x64(dtype):
+    with T._jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
         b = T.to_backend(a, name)
         back = T.to_numpy(b)
     assert back.dtype == a.dtype and back.tobytes() == a.tobytes()
