@@ -115,23 +115,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not hs:
         print(f"no installed backend among {names}", file=sys.stderr)
         return 2
-    from ._activation import get
-    from ._catalog import CATALOG
     from ._progress import Progress
 
     try:
-        specs = [CATALOG[get(a).__name__] for a in args.activation or CATALOG]
+        todo = conf.cells(hs, args.activation)
     except ValueError as exc:
         print(f"check: {exc}", file=sys.stderr)
         return 2
-    total = sum(len(h.dtypes) * len(conf.param_sets(spec)) for h in hs for spec in specs)
-    with Progress(total, "checking") as bar:
-        results = conf.run(
-            backends=[h.name for h in hs],
-            activations=args.activation or None,
-            n_random=args.random,
-            progress=bar.step,
-        )
+    with Progress(len(todo), "checking") as bar:
+        results = conf.check_cells(todo, args.random, bar.step)
     failed = [r for r in results if not r.ok]
     print("Conformance of every activation with the mpmath reference (docs/conventions.md).")
     print("Cells: max error of value/derivative in ULPs of the dtype; 0 = bitwise identical to")

@@ -82,9 +82,7 @@ class Activation:
         self.__name__ = spec.name
         self.__qualname__ = spec.name
         self.__doc__ = _docstring(spec)
-        self._defaults: dict[str, Any] | None = (
-            None if any(p.default is REQUIRED for p in spec.params) else spec.bind((), {})
-        )
+        self._defaults = spec.defaults
         # type(x) -> the backend's fast callable for a call without parameters (or None);
         # cleared with the dispatch cache
         self._fast_value: dict[type, Any] = fast_cache()
@@ -102,7 +100,11 @@ class Activation:
         except TypeError:
             return None  # the generic path raises the error
         fast = getattr(backend, "fast", None)
-        fn = fast(self.spec, kind) if fast is not None and self._defaults is not None else None
+        fn = (
+            fast(self.spec, kind, self._defaults)
+            if fast is not None and self._defaults is not None
+            else None
+        )
         cache[cls] = fn
         return fn
 

@@ -34,6 +34,8 @@ __all__ = [
     "Harness",
     "Result",
     "bounds",
+    "cells",
+    "check_cells",
     "harnesses",
     "inputs",
     "param_sets",
@@ -297,41 +299,41 @@ def _pytensor_harness() -> Harness:
     )
 
 
+def _eager_harness(
+    name: str, version: str, check: Callable[[Any], None] = lambda y: None
+) -> Harness:
+    """A backend without autograd (array-api-strict, Dask): ``grad`` is the derivative."""
+    from ._convert import to_backend, to_numpy
+
+    def back(y: Any) -> np.ndarray:
+        check(y)
+        return np.asarray(to_numpy(y), dtype=np.float64)
+
+    return Harness(
+        name=name,
+        dtypes=BACKEND_DTYPES[name],
+        make=lambda v, dtype: to_backend(np.asarray(v).astype(dtype), name),
+        value=lambda f, x, kw: f(x, **kw),
+        grad=lambda f, x, kw: f.derivative(x, **kw),
+        to_numpy=back,
+        version=version,
+    )
+
+
 def _array_api_strict_harness() -> Harness:
     import array_api_strict as xp
 
-    return Harness(
-        name="array_api_strict",
-        dtypes=BACKEND_DTYPES["array_api_strict"],
-        make=lambda v, dtype: xp.asarray(np.asarray(v).astype(dtype)),
-        value=lambda f, x, kw: f(x, **kw),
-        grad=lambda f, x, kw: f.derivative(x, **kw),  # no autograd: the derivative itself
-        to_numpy=lambda y: np.asarray(np.from_dlpack(y), dtype=np.float64),
-        version=xp.__version__,
-    )
+    return _eager_harness("array_api_strict", xp.__version__)
 
 
 def _dask_harness() -> Harness:
     import dask
     import dask.array as da
 
-    def make(v: np.ndarray, dtype: str) -> Any:  # several chunks, as Dask users have them
-        a = np.asarray(v).astype(dtype)
-        return da.from_array(a, chunks=max(1, -(-a.size // 3)))  # pyright: ignore[reportArgumentType]
-
-    def to_numpy(y: Any) -> np.ndarray:
+    def lazy(y: Any) -> None:
         assert isinstance(y, da.Array), f"a Dask array in gave {type(y).__name__} out"
-        return np.asarray(y.compute(scheduler="synchronous"), dtype=np.float64)
 
-    return Harness(
-        name="dask",
-        dtypes=BACKEND_DTYPES["dask"],
-        make=make,
-        value=lambda f, x, kw: f(x, **kw),
-        grad=lambda f, x, kw: f.derivative(x, **kw),
-        to_numpy=to_numpy,
-        version=dask.__version__,
-    )
+    return _eager_harness("dask", dask.__version__, lazy)
 
 
 # backend name -> (module that must be importable, harness factory)
@@ -503,6 +505,35 @@ def check_one(
     return res
 
 
+Cell = tuple[Harness, Spec, dict[str, Any], str]  # (harness, activation, parameters, dtype)
+
+
+def cells(hs: Iterable[Harness], activations: Iterable[str] | None = None) -> list[Cell]:
+    """Every (harness, activation, parameter set, dtype) to check; ValueError for a bad name."""
+    specs = (
+        [CATALOG[get(a).__name__] for a in activations] if activations else list(CATALOG.values())
+    )
+    return [
+        (h, spec, kwargs, dtype)
+        for h in hs
+        for spec in specs
+        for kwargs in param_sets(spec)
+        for dtype in h.dtypes
+    ]
+
+
+def check_cells(
+    todo: Iterable[Cell], n_random: int = 200, progress: Callable[[str], None] | None = None
+) -> list[Result]:
+    """Check each cell; ``progress`` is told each one before it runs."""
+    results = []
+    for h, spec, kwargs, dtype in todo:
+        if progress:
+            progress(f"{h.name} {label(spec, kwargs)} {dtype}")
+        results.append(check_one(h, spec, kwargs, dtype, n_random))
+    return results
+
+
 def run(
     backends: Iterable[str] | None = None,
     activations: Iterable[str] | None = None,
@@ -510,15 +541,4 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> list[Result]:
     """Check every activation and parameter set on every harness and dtype."""
-    specs = (
-        [CATALOG[get(a).__name__] for a in activations] if activations else list(CATALOG.values())
-    )
-    results = []
-    for h in harnesses(backends):
-        for spec in specs:
-            for kwargs in param_sets(spec):
-                for dtype in h.dtypes:
-                    if progress:
-                        progress(f"{h.name} {label(spec, kwargs)} {dtype}")
-                    results.append(check_one(h, spec, kwargs, dtype, n_random))
-    return results
+    return check_cells(cells(harnesses(backends), activations), n_random, progress)

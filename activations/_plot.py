@@ -64,9 +64,8 @@ def plot(
 
     f = get(name)
     spec = f.spec
-    kw = dict(kwargs or {})
-    if spec.array_params and "weight" not in kw:
-        kw["weight"] = 0.25
+    shown = dict(kwargs or {})  # the title shows what the caller passed
+    kw = {"weight": 0.25, **shown} if spec.array_params else shown
     params = spec.bind((), kw)
     kinks = [float(k) for k, _ in spec.kinks(params) if isinstance(k, (int, float))]
     x = _points(kinks, *span, n)
@@ -95,7 +94,7 @@ def plot(
             bottom.plot([k], [dk], "o", color="black", markersize=5, zorder=5)
             bottom.annotate(f"f'({k:g}) = {dk:g}", (k, dk), textcoords="offset points",
                             xytext=(6, 6), fontsize=8)  # fmt: skip
-    title = label(spec, {k: v for k, v in kw.items() if not (k == "weight" and not kwargs)})
+    title = label(spec, shown)
     top.set_title(f"{title}: {len(curves)} backends, largest difference {worst:.3g}", fontsize=10)
     top.set_ylabel("f(x)")
     bottom.set_ylabel("f'(x)")

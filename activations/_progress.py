@@ -25,6 +25,7 @@ class Progress:
         if not sys.stderr.isatty():
             return
         try:
+            import rich.console
             import rich.progress as rp
         except ImportError:
             self._plain = True
@@ -35,7 +36,7 @@ class Progress:
             rp.MofNCompleteColumn(),
             rp.TimeElapsedColumn(),
             rp.TextColumn("{task.fields[item]}"),
-            console=__import__("rich.console").console.Console(stderr=True),
+            console=rich.console.Console(stderr=True),
             transient=True,
         )
 

@@ -111,9 +111,26 @@ class Spec:
     # Parameter sets that the conformance tests and `check` use besides the defaults.
     examples: tuple[Mapping[str, Any], ...] = ()
     _defaults: dict[str, Any] = field(default_factory=dict, repr=False)
+    _bound: list[dict[str, Any] | None] = field(default_factory=list, repr=False)  # defaults, once
 
     def __post_init__(self) -> None:
         self._defaults.update({p.name: p.default for p in self.params})
+
+    @property
+    def defaults(self) -> dict[str, Any] | None:
+        """``bind((), {})``, made once; None when a parameter is required (prelu, threshold).
+
+        Backends compare a call's parameters with it to pick a native kernel, and the public
+        call reuses it for calls without parameters. Do not mutate it.
+        """
+        if not self._bound:
+            required = any(p.default is REQUIRED for p in self.params)
+            self._bound.append(None if required else self.bind((), {}))
+        return self._bound[0]
+
+    def at_defaults(self, params: Mapping[str, Any]) -> bool:
+        """Whether ``params`` (bound) are the defaults."""
+        return params == self.defaults
 
     @property
     def param_names(self) -> tuple[str, ...]:

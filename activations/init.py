@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _convert
 from ._activation import get
 
 __all__ = ["gain", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "to_backend"]
@@ -67,32 +68,27 @@ def gain(name: str, **params: float) -> float:
 
 
 def to_backend(array: np.ndarray, backend: str) -> Any:
-    """A NumPy array as an array of ``backend`` (PyTensor: a shared variable)."""
-    if backend == "numpy":
-        return array
-    if backend == "torch":
-        import torch
-
-        return torch.from_numpy(np.array(array))
+    """A NumPy array as a trainable array of ``backend``: a ``tf.Variable``, a PyTensor shared
+    variable, and otherwise the backend's array (``activations.testing.to_backend``)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
     if backend == "tensorflow":
         import tensorflow as tf
 
         return tf.Variable(array)  # pyright: ignore[reportArgumentType]
     if backend == "jax":
         import jax
-        import jax.numpy as jnp
 
         if array.dtype == np.float64 and not jax.config.read("jax_enable_x64"):  # type: ignore[no-untyped-call]
             raise ValueError(
                 "float64 weights on JAX need x64 (jax.config.update('jax_enable_x64', True) or "
                 "the jax.enable_x64() context); or pass dtype='float32'"
             )
-        return jnp.asarray(array)
     if backend == "pytensor":
         import pytensor
 
         return pytensor.shared(array)
-    raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    return _convert.to_backend(array, backend)
 
 
 def _rng(rng: Any) -> Any:

@@ -31,7 +31,7 @@ import keras
 from ._activation import Activation as _Fn
 from ._activation import get as _get
 from ._catalog import CATALOG
-from ._names import CLASS_NAMES
+from ._names import CLASS_NAMES, class_doc
 
 __all__ = ["LAYERS", "Activation", "PReLU", "get", "layer"]
 
@@ -133,7 +133,6 @@ class PReLU(keras.layers.Layer):  # type: ignore[misc]
 
 def _make(name: str) -> type[Activation]:
     cls_name = _KERAS_NAMES.get(name, CLASS_NAMES[name])
-    spec = CATALOG[name]
 
     def __init__(self: Activation, **kwargs: Any) -> None:
         kwargs.pop("activation", None)  # present in a saved config
@@ -144,9 +143,7 @@ def _make(name: str) -> type[Activation]:
         (Activation,),
         {
             "__init__": __init__,
-            "__doc__": f"``activations.{name}`` as a Keras layer. {spec.summary}\n\n"
-            f"Parameters: {', '.join(p.name for p in spec.params) or 'none'} "
-            "(as for the function), and keras.layers.Layer's keywords.",
+            "__doc__": class_doc(name, "a Keras layer", ", and keras.layers.Layer's keywords"),
             "__module__": __name__,
         },
     )

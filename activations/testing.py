@@ -6,6 +6,7 @@ test that takes it runs once per backend, and is skipped, with the reason, where
 not installed. On JAX the test runs with x64 on, so that float64 arrays stay float64::
 
     import numpy as np
+    import activations as A
     from activations.testing import assert_same_across_backends
 
     def block(x):                          # your code: only activations.* and arithmetic
@@ -36,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from ._convert import MODULES, check_name, jax_x64, to_backend, to_numpy
+
 __all__ = [
     "BACKENDS",
     "Backend",
@@ -45,16 +48,8 @@ __all__ = [
     "to_numpy",
 ]
 
-# every backend the kit can convert to: name -> the module that must be importable
-BACKENDS: dict[str, str] = {
-    "numpy": "numpy",
-    "torch": "torch",
-    "tensorflow": "tensorflow",
-    "jax": "jax",
-    "pytensor": "pytensor",
-    "array_api_strict": "array_api_strict",
-    "dask": "dask",
-}
+# every backend the kit runs on: name -> the module that must be importable
+BACKENDS = MODULES
 # the contract's ULP bounds between two backends (twice each backend's bound from the
 # reference, for the derivative, the larger): docs/conventions.md
 ULPS = {"float16": 2, "bfloat16": 2, "float32": 16, "float64": 64}
@@ -64,89 +59,6 @@ REQUIRE_ENV = "ACTIVATIONS_REQUIRE_BACKENDS"
 def installed_backends() -> list[str]:
     """The backends whose framework is installed (nothing is imported to find out)."""
     return [n for n, m in BACKENDS.items() if importlib.util.find_spec(m) is not None]
-
-
-def _check_name(name: str) -> None:
-    if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}; known: {', '.join(BACKENDS)}")
-
-
-@contextlib.contextmanager
-def _jax_x64(dtype: Any) -> Iterator[None]:
-    """float64 on JAX needs x64: switched on around the calls that see float64 arrays."""
-    if str(dtype) == "float64":
-        import jax
-
-        with jax.enable_x64(True):
-            yield
-    else:
-        yield
-
-
-def to_backend(array: Any, name: str) -> Any:
-    """``array`` (NumPy or anything ``np.asarray`` takes) as an array of backend ``name``.
-
-    dtype is kept (bfloat16 is not a NumPy dtype: convert on the backend). PyTensor gets a
-    symbolic constant, Dask an array of up to 4 chunks along the first axis.
-
-    >>> to_backend([1.0, -2.0], "numpy")
-    array([ 1., -2.])
-    """
-    _check_name(name)
-    a = np.asarray(array)
-    if name == "numpy":
-        return a
-    if name == "torch":
-        import torch
-
-        return torch.from_numpy(a.copy())
-    if name == "tensorflow":
-        import tensorflow as tf
-
-        return tf.constant(a)
-    if name == "jax":
-        import jax.numpy as jnp
-
-        with _jax_x64(a.dtype):
-            return jnp.asarray(a)
-    if name == "pytensor":
-        import pytensor.tensor as pt
-
-        return pt.as_tensor_variable(a)
-    if name == "array_api_strict":
-        import array_api_strict as xp
-
-        return xp.asarray(a.copy())
-    import dask.array as da
-
-    chunks = tuple(max(1, -(-n // 4)) if i == 0 else n for i, n in enumerate(a.shape))
-    return da.from_array(a.copy(), chunks=chunks or ())  # pyright: ignore[reportArgumentType]
-
-
-def to_numpy(y: Any) -> Any:
-    """A result of any backend as a NumPy array (a tuple for a tuple), on the host.
-
-    Lazy and symbolic results are evaluated (Dask ``compute``, PyTensor ``eval``); bfloat16
-    becomes float32.
-    """
-    if isinstance(y, (tuple, list)):
-        return tuple(to_numpy(v) for v in y)
-    module = type(y).__module__.split(".")[0]
-    if module == "torch":
-        y = y.detach().cpu()
-        return (y.float() if str(y.dtype) == "torch.bfloat16" else y).numpy()
-    if module == "tensorflow":
-        y = y.numpy()
-    elif module == "dask":
-        y = y.compute()
-    elif module == "pytensor":
-        y = y.eval()
-    elif module == "array_api_strict":
-        y = np.from_dlpack(y)
-    a = np.asarray(y)
-    if a.dtype.name == "bfloat16":
-        a = a.astype(np.float32)
-    return a
 
 
 @dataclass(frozen=True)
@@ -209,7 +121,7 @@ def assert_same_across_backends(
     """
     names = list(backends) if backends is not None else installed_backends()
     for n in names:
-        _check_name(n)
+        check_name(n)
     host = [np.asarray(a) for a in arrays]
     want = to_numpy(fn(*host))
     results: dict[str, Any] = {"numpy": want}
@@ -219,7 +131,7 @@ def assert_same_across_backends(
         if importlib.util.find_spec(BACKENDS[name]) is None:
             raise AssertionError(f"backend {name} was asked for but is not installed")
         dtype = host[0].dtype if host else np.float64
-        with _jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
+        with jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
             got = to_numpy(fn(*(to_backend(a, name) for a in host)))
         results[name] = got
         pairs = zip(got, want, strict=True) if isinstance(want, tuple) else [(got, want)]
@@ -250,18 +162,23 @@ def pytest_addoption(parser: Any) -> None:
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
-    if "backend" not in metafunc.fixturenames:
-        return
-    if any(m.name == "parametrize" and "backend" in str(m.args[0]) for m in _marks(metafunc)):
-        return  # the test parametrizes `backend` itself
+    if "backend" not in metafunc.fixturenames or "backend" in _parametrized(metafunc):
+        return  # no `backend` fixture, or the test parametrizes `backend` itself
     chosen = metafunc.config.getoption("activations_backends") or list(BACKENDS)
     for n in chosen:
-        _check_name(n)
+        check_name(n)
     metafunc.parametrize("backend", chosen, indirect=True, ids=chosen)
 
 
-def _marks(metafunc: Any) -> list[Any]:
-    return list(getattr(metafunc.definition, "own_markers", []))
+def _parametrized(metafunc: Any) -> set[str]:
+    """The argument names that the test's own parametrize marks (any level) give values."""
+    names: set[str] = set()
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        argnames = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+        if isinstance(argnames, str):
+            argnames = argnames.split(",")
+        names.update(n.strip() for n in argnames)
+    return names
 
 
 def _backend_fixture(request: Any) -> Iterator[Backend]:
@@ -273,7 +190,7 @@ def _backend_fixture(request: Any) -> Iterator[Backend]:
         if name in _required():
             pytest.fail(f"backend {name} is required ({REQUIRE_ENV}) but not installed")
         pytest.skip(f"backend {name} is not installed (pip install {name.replace('_', '-')})")
-    with _jax_x64("float64") if name == "jax" else contextlib.nullcontext():
+    with jax_x64("float64") if name == "jax" else contextlib.nullcontext():
         yield Backend(name)
 
 

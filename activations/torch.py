@@ -32,7 +32,7 @@ from torch import nn
 
 from ._activation import Activation, get
 from ._catalog import CATALOG
-from ._names import CLASS_NAMES
+from ._names import CLASS_NAMES, class_doc
 
 __all__ = ["MODULES", "ActivationModule", "PReLU", "module"]
 
@@ -110,15 +110,12 @@ class PReLU(nn.Module):
 
 
 def _make(name: str) -> type[ActivationModule]:
-    spec = CATALOG[name]
     cls = type(
         CLASS_NAMES[name],
         (ActivationModule,),
         {
             "activation": name,
-            "__doc__": f"``activations.{name}`` as a torch module. {spec.summary}\n\n"
-            f"Parameters: {', '.join(p.name for p in spec.params) or 'none'} "
-            "(as for the function).",
+            "__doc__": class_doc(name, "a torch module"),
             "__module__": __name__,
         },
     )

@@ -20,9 +20,10 @@ REQUIRED = frozenset(
 )
 
 
-def require(module: str) -> object:
-    """Import a backend's framework, or skip (fail where the backend is required)."""
-    if module in REQUIRED:
+def require(module: str, backend: str | None = None) -> object:
+    """Import a backend's framework (or a module that ``backend`` needs), or skip; fail where
+    the backend is required."""
+    if (backend or module) in REQUIRED:
         return __import__(module)
     return pytest.importorskip(module, reason=f"{module} is not installed")
 

@@ -5,8 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from _required import REQUIRED
+from _required import REQUIRED, require
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTOGRAD = {"torch", "tensorflow", "jax", "pytensor"}  # the MLP trains with each one's autograd
@@ -43,8 +42,7 @@ def test_theano_mlp_agrees_across_five_backends() -> None:
 
 def test_dask_cluster_stays_under_the_worker_memory_limit() -> None:
     """The cluster example on a small array: 2x the limit, each worker under it, lazily."""
-    if "dask" not in REQUIRED:
-        pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    require("distributed", "dask")
     out = subprocess.run(
         [
             sys.executable,

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-import pytest
+from _required import require
 
 HEAVY = [
     "torch",
@@ -58,7 +58,7 @@ def test_scipy_is_loaded_by_gelu_only() -> None:
 
 def test_array_api_calls_load_no_other_framework() -> None:
     """An array-api-strict array needs array-api-compat (a helper) and nothing heavy."""
-    pytest.importorskip("array_api_strict")
+    require("array_api_strict")
     code = (
         "import array_api_strict as xp, activations as A\n"
         "x = xp.linspace(-3, 3, 7)\n"

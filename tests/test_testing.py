@@ -8,10 +8,11 @@ import textwrap
 
 import numpy as np
 import pytest
-from _required import REQUIRED
+from _required import REQUIRED, missing
 
 import activations as A
 from activations import testing as T
+from activations._convert import jax_x64
 
 
 def block(x):
@@ -69,11 +70,9 @@ def test_unknown_backend() -> None:
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
 def test_round_trip_keeps_values_and_dtype(name: str, dtype: str) -> None:
     if name not in T.installed_backends():
-        if name in REQUIRED:
-            pytest.fail(f"{name} is required here but not installed")
-        pytest.skip(f"{name} is not installed")
+        missing(name)
     a = np.arange(-3, 9).reshape(3, 4).astype(dtype)
-    with T._jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
+    with jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
         b = T.to_backend(a, name)
         back = T.to_numpy(b)
     assert back.dtype == a.dtype and back.tobytes() == a.tobytes()
@@ -89,8 +88,8 @@ PLUGIN_TEST = """
 """
 
 
-def _pytest(tmp_path, *args: str, env: dict | None = None, conftest: str = ""):
-    (tmp_path / "test_user.py").write_text(textwrap.dedent(PLUGIN_TEST))
+def _pytest(tmp_path, *args: str, env: dict | None = None, conftest: str = "", test=PLUGIN_TEST):
+    (tmp_path / "test_user.py").write_text(textwrap.dedent(test))
     (tmp_path / "conftest.py").write_text(textwrap.dedent(conftest))
     environ = {k: v for k, v in os.environ.items() if k != "ACTIVATIONS_REQUIRE_BACKENDS"}
     return subprocess.run(
@@ -104,12 +103,17 @@ def _pytest(tmp_path, *args: str, env: dict | None = None, conftest: str = ""):
 
 
 def test_plugin_runs_a_test_once_per_backend(tmp_path) -> None:
-    out = _pytest(tmp_path)
+    out = _pytest(tmp_path, "-rA")
     assert out.returncode == 0, out.stdout + out.stderr
-    n = len(T.installed_backends())
-    assert f"{n} passed" in out.stdout, out.stdout
-    for name in T.installed_backends():
-        assert name in T.BACKENDS
+    installed = T.installed_backends()
+    assert f"{len(installed)} passed" in out.stdout, out.stdout
+    for name in T.BACKENDS:  # each backend's run, by its id, or its skip with the reason
+        want = (
+            f"PASSED test_user.py::test_relu[{name}]"
+            if name in installed
+            else f"backend {name} is not installed"
+        )
+        assert want in out.stdout, (name, out.stdout)
 
 
 def test_plugin_backend_option_and_skip_reason(tmp_path) -> None:
@@ -132,3 +136,22 @@ def test_plugin_backend_option_and_skip_reason(tmp_path) -> None:
     assert "backend nosuchlib is required" in required.stdout
     bad = _pytest(tmp_path, "--backend", "mxnet")
     assert bad.returncode != 0 and "unknown backend 'mxnet'" in bad.stdout + bad.stderr
+
+
+def test_plugin_leaves_a_test_that_parametrizes_backend_itself(tmp_path) -> None:
+    test = """
+        import pytest
+
+        @pytest.mark.parametrize("backend", ["mine"])
+        def test_own(backend):
+            assert backend == "mine"
+
+        @pytest.mark.parametrize("keras_backend", ["jax"])
+        def test_other_name(backend, keras_backend):
+            assert backend.name
+    """
+    out = _pytest(tmp_path, "-rA", test=test)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "PASSED test_user.py::test_own[mine]" in out.stdout
+    for name in T.installed_backends():
+        assert f"PASSED test_user.py::test_other_name[{name}-jax]" in out.stdout, out.stdout

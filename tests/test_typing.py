@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _required import REQUIRED
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "typed_usage.py"
@@ -20,6 +21,8 @@ def _needs_every_framework() -> None:
     import importlib.util
 
     missing = [m for m in FRAMEWORKS if importlib.util.find_spec(m) is None]
+    if set(missing) & REQUIRED:
+        pytest.fail(f"required here but not installed: {sorted(set(missing) & REQUIRED)}")
     if missing:
         pytest.skip(
             f"type-checking the backends needs every framework installed (missing: "

@@ -4,7 +4,8 @@ A backend is a short class: how to read and change an array's dtype, how to make
 constant, and an op set (``ops``) with the handful of functions the catalog's formulas use.
 ``Backend.value``/``derivative``/``vjp`` then apply any catalog entry under the contract's dtype
 rules; a backend overrides them only to add its framework's gradient hook or a native fast path
-that the conformance tests prove identical.
+that the conformance tests prove identical. An optional ``fast(spec, kind, params)`` returns a
+callable for the public call without parameters (``params`` are the defaults), or None.
 
 Rules (kept by every backend module):
 
@@ -109,6 +110,15 @@ class Backend:
 
     def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
         """Sum the broadcast dimensions of ``a`` away so that it has ``shape``."""
+        have = self.shape(a)
+        lead = len(have) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and have[lead + i] != 1
+        )
+        return self.sum_axes(a, axes, shape) if axes else a
+
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        """``a`` summed over ``axes`` and reshaped to ``shape`` (for :meth:`sum_to_shape`)."""
         raise NotImplementedError
 
     def finish(self, y: Any, like: Any) -> Any:
@@ -144,9 +154,14 @@ class Backend:
             p[k] = self.astype(self._array_param(spec, k, params[k], x), compute)
         return dtype, compute, p
 
-    def _array_param(self, spec: Spec, name: str, value: Any, x: Any) -> Any:
+    def _as_array(self, value: Any, x: Any) -> Any:
+        """A Python number, list or tuple as an array like x's; anything else as it is."""
         if _is_number(value) or isinstance(value, (list, tuple)):
-            value = self.asarray(value, x)
+            return self.asarray(value, x)
+        return value
+
+    def _array_param(self, spec: Spec, name: str, value: Any, x: Any) -> Any:
+        value = self._as_array(value, x)
         wdtype = self.dtype_name(value)
         if wdtype not in FORMATS and wdtype not in INT_NAMES:
             raise TypeError(f"{spec.name}(): {name} must be a real array, got dtype {wdtype}")
@@ -181,17 +196,14 @@ class Backend:
         dx = self.finish(self._to(g * spec.derivative(self.ops, xc, p), dtype), x)
         if spec.name != "prelu":
             return dx
-        weight = params["weight"]
-        if _is_number(weight) or isinstance(weight, (list, tuple)):
-            weight = self.asarray(weight, x)
+        weight = self._as_array(params["weight"], x)
         dw = self.sum_to_shape(g * prelu_dweight(self.ops, xc), self.shape(weight))
         return dx, self.finish(self._to(dw, self.dtype_name(weight)), weight)
 
     def _cotangent(self, spec: Spec, dout: Any, x: Any) -> Any:
         if _is_number(dout):
             return self.asarray(dout, x)  # a scalar cotangent broadcasts
-        if isinstance(dout, (list, tuple)):
-            dout = self.asarray(dout, x)
+        dout = self._as_array(dout, x)
         ds, xs = self.shape(dout), self.shape(x)
         if ds != xs:
             raise ValueError(f"{spec.name}.vjp(): dout has shape {ds}, x has shape {xs}")

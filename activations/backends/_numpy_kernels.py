@@ -21,7 +21,7 @@ import numpy as np
 
 from ._threads import PARALLEL_MIN, parallel
 
-__all__ = ["RELU", "probe"]
+__all__ = ["RELU", "fits", "probe"]
 
 Kernel = Callable[..., Any]
 
@@ -98,16 +98,22 @@ def _relu_d_span(x: np.ndarray, out: np.ndarray) -> None:
         np.copyto(out, x, where=np.isnan(x))
 
 
+def fits(x: np.ndarray, dout: Any) -> bool:
+    """Whether the vjp kernel takes this cotangent: an array of x's dtype and shape."""
+    return type(dout) is np.ndarray and dout.dtype == x.dtype and dout.shape == x.shape
+
+
 def _relu_vjp(x: np.ndarray, dout: np.ndarray) -> Any:
-    if x.size <= 128:
-        return np.multiply(dout, np.heaviside(x, 0))  # two ufunc calls beat the NaN check
-    if x.size >= PARALLEL_MIN:
-        out = np.empty_like(x)
-        if parallel(_relu_vjp_span, x, dout, out):
-            return out
-    out = np.multiply(dout, x > 0)
-    _vjp_nan(x, dout, out)
-    return out
+    with np.errstate(all="ignore"):  # dout * 0 is NaN for an infinite dout, silently
+        if x.size <= 128:
+            return np.multiply(dout, np.heaviside(x, 0))  # two ufunc calls beat the NaN check
+        if x.size >= PARALLEL_MIN:
+            out = np.empty_like(x)
+            if parallel(_relu_vjp_span, x, dout, out):
+                return out
+        out = np.multiply(dout, x > 0)
+        _vjp_nan(x, dout, out)
+        return out
 
 
 def _relu_vjp_span(x: np.ndarray, dout: np.ndarray, out: np.ndarray) -> None:

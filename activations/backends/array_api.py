@@ -23,29 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from .._dtypes import FORMATS, INT_NAMES
 from .._spec import Spec
 from . import _erfc
 from ._base import Backend
 
 __all__ = ["ArrayApiBackend", "NamespaceBackend", "namespace_of"]
 
-_DTYPES = (
-    "float16",
-    "bfloat16",
-    "float32",
-    "float64",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "bool",
-    "complex64",
-    "complex128",
-)
+_DTYPES = (*FORMATS, *INT_NAMES, "bool", "complex64", "complex128")  # the names to look up
 
 
 def namespace_of(x: Any) -> Any:
@@ -149,12 +134,8 @@ class NamespaceBackend(Backend):
         dtype = like.dtype if floating else None
         return self.xp.asarray(obj, dtype=dtype, device=like.device)
 
-    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-        )
-        return self.xp.reshape(self.xp.sum(a, axis=axes), shape) if axes else a
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        return self.xp.reshape(self.xp.sum(a, axis=axes), shape)
 
 
 class ArrayApiBackend(Backend):

@@ -20,7 +20,7 @@ from typing import Any
 import dask.array as da
 
 from .._spec import Spec
-from ._base import Backend
+from ._base import Backend, _is_number
 
 __all__ = ["DaskBackend", "is_dask_array"]
 
@@ -155,7 +155,7 @@ class DaskBackend(Backend):
 
     def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
         x = x if isinstance(x, da.Array) else da.asarray(x)  # a NumPy x beside a Dask dout
-        if isinstance(dout, (int, float)) and not isinstance(dout, bool):
+        if _is_number(dout):
             g: tuple[Any, ...] = ()  # a scalar cotangent goes to the blocks as it is
             scalar: float | None = float(dout)
         else:
@@ -168,12 +168,8 @@ class DaskBackend(Backend):
         dw = self.sum_to_shape(terms, tuple(weight.shape))
         return dx, dw.astype(weight.dtype)
 
-    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-        )
-        return da.sum(a, axis=axes).reshape(shape) if axes else a
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        return da.sum(a, axis=axes).reshape(shape)
 
 
 BACKEND = DaskBackend()

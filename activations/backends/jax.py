@@ -79,12 +79,8 @@ class JaxBackend(Backend):
         dtype = like.dtype if jnp.issubdtype(like.dtype, jnp.floating) else None
         return jnp.asarray(obj, dtype=dtype)
 
-    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-        )
-        return jnp.sum(a, axis=axes).reshape(shape) if axes else a
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        return jnp.sum(a, axis=axes).reshape(shape)
 
     # --- kernels ----------------------------------------------------------------------------
 
@@ -176,11 +172,10 @@ class JaxBackend(Backend):
 
         return prelu_dweight(JaxOps, x)
 
-    def fast(self, spec: Spec, kind: str) -> Any:
+    def fast(self, spec: Spec, kind: str, params: Mapping[str, Any]) -> Any:
         """The public call's path at default parameters: the compiled kernel, looked up once."""
         if kind != "value" or spec.array_params:
             return None
-        params = spec.bind((), {})
         kernel = self._kernel(spec, params)
         generic = self.value
 

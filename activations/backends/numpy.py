@@ -74,19 +74,15 @@ class NumpyBackend(Backend):
     def asarray(self, obj: Any, like: Any = None) -> Any:
         return np.asarray(obj)
 
-    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-        )
-        return np.sum(a, axis=axes).reshape(shape) if axes else a
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        return np.sum(a, axis=axes).reshape(shape)
 
     def finish(self, y: Any, like: Any) -> Any:
         return y[()] if y.ndim == 0 else y
 
     # --- fast paths ---------------------------------------------------------------------
 
-    def fast(self, spec: Spec, kind: str) -> Any:
+    def fast(self, spec: Spec, kind: str, params: Mapping[str, Any]) -> Any:
         """A callable for ``kind`` ("value", "derivative", "vjp") at default parameters.
 
         It takes (x, out) for values and (x,) / (x, dout) otherwise, and falls back to the
@@ -95,7 +91,6 @@ class NumpyBackend(Backend):
         if spec.name != "relu" or not _probed():
             return None
         table = getattr(kernels.RELU, kind)
-        params = _RELU_DEFAULTS
         generic = getattr(self, kind)
         if kind == "value":
 
@@ -120,21 +115,15 @@ class NumpyBackend(Backend):
 
         def vjp(x: Any, dout: Any) -> Any:
             k = table.get(getattr(x, "dtype", None))
-            if (
-                k is None
-                or type(dout) is not np.ndarray
-                or dout.dtype != x.dtype
-                or dout.shape != x.shape
-            ):
+            if k is None or not kernels.fits(x, dout):
                 return generic(spec, x, dout, params)
-            with np.errstate(all="ignore"):  # dout * 0 is NaN for an infinite dout, silently
-                return k(x, dout)
+            return k(x, dout)
 
         return vjp
 
     def _relu_kernel(self, kind: str, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         """The probed relu kernel for this call, or None."""
-        if spec.name != "relu" or not _probed() or params != _RELU_DEFAULTS:
+        if spec.name != "relu" or not spec.at_defaults(params) or not _probed():
             return None
         return getattr(kernels.RELU, kind).get(getattr(x, "dtype", None))
 
@@ -147,13 +136,11 @@ class NumpyBackend(Backend):
         k = self._relu_kernel("value", spec, x, params)
         if k is not None:
             return k(x) if out is None else k(x, out)
-        dtype, compute, p = self.plan(spec, x, params)
         with np.errstate(all="ignore"):
-            if self._chunkable(spec, x):
-                result = np.empty(x.shape, dtype) if out is None else out
-                fn = lambda c: spec.forward(NumpyOps, self._to(c, compute), p)
-                if run_chunked(fn, x, out=result):
-                    return result
+            result = self._chunked(spec, x, params, lambda c, p: spec.forward(NumpyOps, c, p), out)
+            if result is not None:
+                return result
+            dtype, compute, p = self.plan(spec, x, params)
             y = spec.forward(NumpyOps, self._to(x, compute), p)
             if out is None:
                 return self.finish(np.asarray(y).astype(dtype, copy=False), x)
@@ -166,51 +153,47 @@ class NumpyBackend(Backend):
         if k is not None:
             return k(x)
         with np.errstate(all="ignore"):
-            if self._chunkable(spec, x):
-                dtype, compute, p = self.plan(spec, x, params)
-                result = np.empty(x.shape, dtype)
-                fn = lambda c: spec.derivative(NumpyOps, self._to(c, compute), p)
-                if run_chunked(fn, x, out=result):
-                    return result
-            return super().derivative(spec, x, params)
+            term = lambda c, p: spec.derivative(NumpyOps, c, p)
+            result = self._chunked(spec, x, params, term)
+            return result if result is not None else super().derivative(spec, x, params)
 
     def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
         x = np.asarray(x)
         k = self._relu_kernel("vjp", spec, x, params)
-        if (
-            k is not None
-            and type(dout) is np.ndarray
-            and dout.dtype == x.dtype
-            and dout.shape == x.shape
-        ):
-            with np.errstate(all="ignore"):
-                return k(x, dout)
+        if k is not None and kernels.fits(x, dout):
+            return k(x, dout)
         with np.errstate(all="ignore"):
-            if (
-                self._chunkable(spec, x)
-                and type(dout) is np.ndarray
-                and dout.shape == x.shape
-                and dout.dtype.kind == "f"
-            ):
-                dtype, compute, p = self.plan(spec, x, params)
-                result = np.empty(x.shape, dtype)
+            result = None
+            if type(dout) is np.ndarray and dout.shape == x.shape and dout.dtype.kind == "f":
+                term = lambda c, p, g: g * spec.derivative(NumpyOps, c, p)
+                result = self._chunked(spec, x, params, term, None, dout)
+            return result if result is not None else super().vjp(spec, x, dout, params)
 
-                def fn(c: Any, g: Any) -> Any:
-                    return self._to(g, compute) * spec.derivative(NumpyOps, self._to(c, compute), p)
-
-                if run_chunked(fn, x, dout, out=result):
-                    return result
-            return super().vjp(spec, x, dout, params)
-
-    @staticmethod
-    def _chunkable(spec: Spec, x: np.ndarray) -> bool:
-        """Large floating arrays of smooth activations without array parameters."""
-        return (
+    def _chunked(
+        self,
+        spec: Spec,
+        x: np.ndarray,
+        params: Mapping[str, Any],
+        term: Any,
+        out: np.ndarray | None = None,
+        *more: np.ndarray,
+    ) -> np.ndarray | None:
+        """``term(x, p, *more)`` in the compute dtype, chunk by chunk on every core, into
+        ``out`` (or a new array); None where that does not apply (small or exact cases)."""
+        if not (
             not spec.exact
             and not spec.array_params
             and x.size >= PARALLEL_MIN
             and x.dtype.kind == "f"
-        )
+        ):
+            return None
+        dtype, compute, p = self.plan(spec, x, params)
+        result = np.empty(x.shape, dtype) if out is None else out
+
+        def fn(c: np.ndarray, *m: np.ndarray) -> Any:
+            return term(self._to(c, compute), p, *(self._to(g, compute) for g in m))
+
+        return result if run_chunked(fn, x, *more, out=result) else None
 
     def _check_out(self, spec: Spec, x: np.ndarray, out: Any) -> None:
         if not isinstance(out, np.ndarray):
@@ -252,7 +235,6 @@ def _partly_overlaps(x: np.ndarray, out: np.ndarray) -> bool:
 
 BACKEND = NumpyBackend()
 
-_RELU_DEFAULTS: dict[str, Any] = CATALOG["relu"].bind((), {})
 _probe_state: list[bool] = []
 
 
@@ -260,13 +242,15 @@ def _probed() -> bool:
     """Probe the relu kernels once (first relu call on NumPy), against the generic path."""
     if not _probe_state:
         spec = CATALOG["relu"]
+        defaults = spec.defaults
+        assert defaults is not None
 
         def reference(kind: str, x: Any, dout: Any) -> Any:
             if kind == "value":
-                return Backend.value(BACKEND, spec, x, _RELU_DEFAULTS)
+                return Backend.value(BACKEND, spec, x, defaults)
             if kind == "derivative":
-                return Backend.derivative(BACKEND, spec, x, _RELU_DEFAULTS)
-            return Backend.vjp(BACKEND, spec, x, dout, _RELU_DEFAULTS)
+                return Backend.derivative(BACKEND, spec, x, defaults)
+            return Backend.vjp(BACKEND, spec, x, dout, defaults)
 
         kernels.probe(reference)
         _probe_state.append(True)

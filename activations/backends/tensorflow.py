@@ -28,7 +28,6 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always tak
         return True
 
 
-from .._catalog import CATALOG
 from .._spec import Spec
 from ._base import Backend
 
@@ -105,12 +104,8 @@ class TensorflowBackend(Backend):
     def shape(self, x: Any) -> tuple[int, ...]:
         return tuple(x.shape)
 
-    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
-        lead = len(a.shape) - len(shape)
-        axes = list(range(lead)) + [
-            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-        ]
-        return tf.reshape(tf.reduce_sum(a, axis=axes), shape) if axes else a
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        return tf.reshape(tf.reduce_sum(a, axis=axes), shape)
 
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         if out is not None:
@@ -119,7 +114,7 @@ class TensorflowBackend(Backend):
         if not x.dtype.is_floating:
             return Backend.value(self, spec, x, params)
         if not _taping() and tf.executing_eagerly():
-            if spec.name == "relu" and params == _RELU_DEFAULTS:
+            if spec.name == "relu" and spec.at_defaults(params):
                 return tf.raw_ops.AddV2(x=tf.nn.relu(x), y=_zero(x.dtype))
             return Backend.value(self, spec, x, params)
         plain = Backend.value
@@ -156,7 +151,6 @@ class TensorflowBackend(Backend):
 
 BACKEND = TensorflowBackend()
 
-_RELU_DEFAULTS = CATALOG["relu"].bind((), {})  # the catalog's defaults, not a copy
 _zeros: dict[Any, Any] = {}
 
 

@@ -8,7 +8,7 @@ Gradients: a call that needs autograd goes through one ``torch.autograd.Function
 backward is ``dout * f'(x)`` built from differentiable torch ops, so that double backward,
 ``torch.func`` (through ``generate_vmap_rule``) and ``torch.compile`` work. A call that needs
 no gradient (inference, ``torch.no_grad()``, integer tensors) runs the formula directly; for
-relu at default parameters that is ``torch.nn.functional.threshold(x, 0, 0)`` (which is
+relu at default parameters that is ``torch.threshold(x, 0, 0)`` (which is
 ``x <= 0 ? 0 : x``, the catalog's formula, in one native kernel; ``torch.relu`` gives -0.0 for
 -0.0), used for a (device type, dtype) only after a probe there has matched the formula.
 """
@@ -88,12 +88,8 @@ class TorchBackend(Backend):
         dtype = like.dtype if like.dtype.is_floating_point else None
         return torch.as_tensor(obj, dtype=dtype, device=like.device)
 
-    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
-        lead = a.dim() - len(shape)
-        dims = list(range(lead)) + [
-            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-        ]
-        return a.sum(dim=dims).reshape(shape) if dims else a
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        return a.sum(dim=axes).reshape(shape)
 
     def plan(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         if x.device.type == "mps":  # no float64 there
@@ -102,11 +98,10 @@ class TorchBackend(Backend):
 
     # --- the native relu kernel -------------------------------------------------------------
 
-    def fast(self, spec: Spec, kind: str) -> Any:
+    def fast(self, spec: Spec, kind: str, params: Mapping[str, Any]) -> Any:
         """The public call's fast path for relu at default parameters (inference only)."""
         if spec.name != "relu" or kind != "value":
             return None
-        params = spec.bind((), {})
         generic = self.value
 
         def value(x: Any, out: Any = None) -> Any:
@@ -132,13 +127,13 @@ class TorchBackend(Backend):
         ):
             if (
                 spec.name == "relu"
-                and params == _RELU_DEFAULTS
+                and spec.at_defaults(params)
                 and _threshold_ok(x)
                 and not torch.compiler.is_compiling()
             ):
                 return _Relu.apply(x)  # type: ignore[no-untyped-call]
             return _Function.apply(x, weight, spec, params)  # type: ignore[no-untyped-call]
-        if spec.name == "relu" and params == _RELU_DEFAULTS and _threshold_ok(x):
+        if spec.name == "relu" and spec.at_defaults(params) and _threshold_ok(x):
             return _threshold(x, 0.0, 0.0)
         return super().value(spec, x, params)
 
@@ -213,7 +208,6 @@ class _Relu(torch.autograd.Function):
 
 BACKEND = TorchBackend()
 
-_RELU_DEFAULTS = CATALOG["relu"].bind((), {})  # the catalog's defaults, not a copy
 _threshold_checked: dict[tuple[Any, torch.dtype], bool] = {}
 # F.threshold's kernel without its Python wrapper: torch.threshold is bound in C (the wrapper
 # costs ~4 us of an 8 us call on 16 elements)
@@ -221,7 +215,7 @@ _threshold = getattr(torch, "threshold", F.threshold)
 
 
 def _threshold_ok(x: torch.Tensor) -> bool:
-    """Whether F.threshold(x, 0, 0) is the catalog's relu on x's device type and dtype."""
+    """Whether torch.threshold(x, 0, 0) is the catalog's relu on x's device type and dtype."""
     key = (True if x.is_cpu else x.device.type, x.dtype)  # x.device costs ~1 us
     ok = _threshold_checked.get(key)
     if ok is None:
@@ -236,12 +230,14 @@ def _probe_threshold(x: torch.Tensor) -> bool:
     special = [-0.0, 0.0, float("nan"), -float("nan"), float("inf"), -float("inf"), -1.0, 1.0,
                finfo.tiny, -finfo.tiny, finfo.max, -finfo.max, 0.5, -2.5]  # fmt: skip
     spec = CATALOG["relu"]
+    defaults = spec.defaults
+    assert defaults is not None
     for n in (1, 7, 33, 100, 1000):
         for k in range(0, 16, 3):
             t = torch.tensor(special, dtype=x.dtype, device=x.device).repeat(n // 14 + 1)[:n]
             t = t.roll(k)
             got = _threshold(t, 0.0, 0.0)
-            want = Backend.value(BACKEND, spec, t, _RELU_DEFAULTS)
+            want = Backend.value(BACKEND, spec, t, defaults)
             same_nan = torch.equal(torch.isnan(got), torch.isnan(want))
             keep = ~torch.isnan(want)
             if not (

@@ -111,7 +111,7 @@ def test_blocks_run_without_the_numpy_thread_pool(monkeypatch) -> None:
 
 
 def test_distributed_client_in_process() -> None:
-    distributed = pytest.importorskip("distributed")
+    distributed = require("distributed", "dask")  # in dask's extra
     with distributed.Client(
         processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
     ) as client:
