@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._numpy_errstate import ignore, restore
 from ._threads import PARALLEL_MIN, parallel
 
 __all__ = ["RELU", "fits", "probe"]
@@ -63,6 +64,7 @@ def _relu_value(zero_first: bool) -> Kernel:
         return out
 
     kernel.__name__ = "relu_max_0x" if zero_first else "relu_max_x0"
+    kernel.zeros = zeros  # type: ignore[attr-defined]
     return kernel
 
 
@@ -104,7 +106,8 @@ def fits(x: np.ndarray, dout: Any) -> bool:
 
 
 def _relu_vjp(x: np.ndarray, dout: np.ndarray) -> Any:
-    with np.errstate(all="ignore"):  # dout * 0 is NaN for an infinite dout, silently
+    token = ignore()  # dout * 0 is NaN for an infinite dout, silently
+    try:
         if x.size <= 128:
             return np.multiply(dout, np.heaviside(x, 0))  # two ufunc calls beat the NaN check
         if x.size >= PARALLEL_MIN:
@@ -114,6 +117,8 @@ def _relu_vjp(x: np.ndarray, dout: np.ndarray) -> Any:
         out = np.multiply(dout, x > 0)
         _vjp_nan(x, dout, out)
         return out
+    finally:
+        restore(token)
 
 
 def _relu_vjp_span(x: np.ndarray, dout: np.ndarray, out: np.ndarray) -> None:
@@ -136,6 +141,9 @@ class _Relu:
         self.value: dict[np.dtype[Any], Kernel] = {}
         self.derivative: dict[np.dtype[Any], Kernel] = {}
         self.vjp: dict[np.dtype[Any], Kernel] = {}
+        # for dtypes whose value kernel is maximum(x, zeros): the kernel's cached zeros by
+        # shape (arrays up to _SMALL elements), so that a caller can skip the kernel's frame
+        self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}
 
 
 RELU = _Relu()
@@ -181,6 +189,8 @@ def probe(reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> Non
             for kernel in (_relu_value(False), _relu_value(True)):
                 if all(_same(kernel(x), y) for x, y in refs):
                     RELU.value[dtype] = kernel
+                    if kernel.__name__ == "relu_max_x0":
+                        RELU.small[dtype] = kernel.zeros  # type: ignore[attr-defined]
                     break
             if all(_nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples):
                 RELU.derivative[dtype] = _relu_d

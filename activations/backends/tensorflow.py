@@ -10,7 +10,10 @@ no ``hypot``.
 
 Eager calls that no GradientTape records skip ``tf.custom_gradient`` (its Python closures cost
 ~0.3 ms a call); relu at default parameters then runs ``tf.nn.relu(x) + 0`` (tf.nn.relu alone
-gives -0.0 for -0.0 in some positions of a tensor; adding +0 turns it into +0.0).
+gives -0.0 for -0.0 in some positions of a tensor; adding +0 turns it into +0.0), called through
+the generated op functions (``gen_nn_ops.relu``), which skip the public wrappers' dispatch.
+No single TensorFlow op is this relu (tf.nn.relu, tf.maximum in either order, tf.clip_by_value
+and tf.nn.leaky_relu(alpha=0) each give -0.0 somewhere), so it costs two ops: ~2x tf.nn.relu.
 """
 
 from __future__ import annotations
@@ -19,6 +22,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import tensorflow as tf
+
+try:  # the op functions under tf.nn.relu and tf.add, without their dispatch wrappers
+    from tensorflow.python.ops.gen_math_ops import add_v2 as _add
+    from tensorflow.python.ops.gen_nn_ops import relu as _relu
+except ImportError:  # pragma: no cover - a TensorFlow that moved them: the public functions
+    _add, _relu = tf.math.add, tf.nn.relu
+
+try:
+    from tensorflow.python.eager.context import executing_eagerly as _eager
+except ImportError:  # pragma: no cover
+    _eager = tf.executing_eagerly
 
 try:  # whether any GradientTape may record this op (the test tf.custom_gradient makes itself)
     from tensorflow.python.eager.record import could_possibly_record as _taping
@@ -107,6 +121,21 @@ class TensorflowBackend(Backend):
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         return tf.reshape(tf.reduce_sum(a, axis=axes), shape)
 
+    def fast(self, spec: Spec, kind: str, params: Mapping[str, Any]) -> Any:
+        """The public call's fast path: relu at default parameters, eager, no tape recording."""
+        if spec.name != "relu" or kind != "value":
+            return None
+        generic = self.value
+
+        def value(x: Any, out: Any = None) -> Any:
+            if out is None and type(x) is _EagerTensor and not _taping() and _eager():
+                zero = _zeros.get(x.dtype)  # made for floating dtypes only
+                if zero is not None or x.dtype in _FLOATING:
+                    return _add(_relu(x), zero if zero is not None else _zero(x.dtype))
+            return generic(spec, x, params, out)
+
+        return value
+
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         if out is not None:
             raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
@@ -115,7 +144,7 @@ class TensorflowBackend(Backend):
             return Backend.value(self, spec, x, params)
         if not _taping() and tf.executing_eagerly():
             if spec.name == "relu" and spec.at_defaults(params):
-                return tf.raw_ops.AddV2(x=tf.nn.relu(x), y=_zero(x.dtype))
+                return _add(_relu(x), _zero(x.dtype))
             return Backend.value(self, spec, x, params)
         plain = Backend.value
         vjp = self.vjp
@@ -150,6 +179,9 @@ class TensorflowBackend(Backend):
 
 
 BACKEND = TensorflowBackend()
+
+_EagerTensor = type(tf.constant(0.0))
+_FLOATING = frozenset({tf.float16, tf.bfloat16, tf.float32, tf.float64})
 
 _zeros: dict[Any, Any] = {}
 

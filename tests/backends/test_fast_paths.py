@@ -148,6 +148,8 @@ def test_torch_relu_fast_paths_match_the_formula() -> None:
         y.backward(dout)
         expect = Backend.vjp(TB, spec, x, dout, params)
         _same(t.grad.float().numpy(), expect.float().numpy())
+        with torch.no_grad():  # a parameter under no_grad: inference
+            _same(A.relu(t).float().numpy(), want.float().numpy())
 
 
 def test_tensorflow_eager_relu_without_tape_matches_the_formula() -> None:
@@ -156,12 +158,23 @@ def test_tensorflow_eager_relu_without_tape_matches_the_formula() -> None:
 
     spec = CATALOG["relu"]
     params = spec.bind((), {})
-    for dtype in ("float32", "float64"):
-        x = tf.constant(_x(5000, dtype))
+    for dtype in (tf.float16, tf.bfloat16, tf.float32, tf.float64):
+        x = tf.cast(tf.constant(_x(5000, "float64")), dtype)
         want = Backend.value(TFB, spec, x, params)
-        _same(A.relu(x).numpy(), want.numpy())
+        got = A.relu(x)
+        assert got.dtype == dtype
+        _same(tf.cast(got, tf.float64).numpy(), tf.cast(want, tf.float64).numpy())
+        v = A.relu(tf.Variable(x))  # a variable is read, then takes the same kernel
+        _same(tf.cast(v, tf.float64).numpy(), tf.cast(want, tf.float64).numpy())
         with tf.GradientTape() as tape:  # under a tape the custom gradient is used
             tape.watch(x)
             y = A.relu(x)
-        _same(y.numpy(), want.numpy())
-        _same(tape.gradient(y, x).numpy(), Backend.derivative(TFB, spec, x, params).numpy())
+        _same(tf.cast(y, tf.float64).numpy(), tf.cast(want, tf.float64).numpy())
+        grad = tape.gradient(y, x)
+        expect = Backend.derivative(TFB, spec, x, params)
+        _same(tf.cast(grad, tf.float64).numpy(), tf.cast(expect, tf.float64).numpy())
+    x = tf.constant(_x(300, "float32"))
+    traced = tf.function(lambda: A.relu(x))()  # an eager tensor captured by a graph
+    _same(traced.numpy(), Backend.value(TFB, spec, x, params).numpy())
+    ints = tf.constant([-2, 0, 3])
+    assert A.relu(ints).dtype == tf.int32 and A.relu(ints).numpy().tolist() == [0, 0, 3]
