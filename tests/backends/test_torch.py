@@ -134,6 +134,24 @@ def test_torch_func_grad_and_vmap() -> None:
     torch.testing.assert_close(g, A.gelu.derivative(x), rtol=0, atol=0)
     h = func.vmap(func.grad(func.grad(lambda t: A.silu(t))))(x)
     assert torch.isfinite(h).all()
+    xs = torch.tensor([-1.0, -0.0, 0.0, 2.0, float("nan"), 5e-324], dtype=torch.float64)
+    r = func.vmap(func.grad(lambda t: A.relu(t)))(xs)  # relu's own Function under torch.func
+    torch.testing.assert_close(r, A.relu.derivative(xs), rtol=0, atol=0, equal_nan=True)
+    p = func.vmap(func.grad(lambda t, w: A.prelu(t, w)), in_dims=(0, None))(xs, torch.tensor(0.25))
+    torch.testing.assert_close(p, A.prelu.derivative(xs, 0.25), rtol=0, atol=0, equal_nan=True)
+
+
+def test_classic_function_form_outside_torch_func() -> None:
+    # outside torch.func the classic autograd.Function form runs (no per-call signature
+    # binding); both forms give the same gradients, double backward included
+    x = torch.tensor([-1.0, -0.0, 0.0, 2.0, float("nan"), 5e-324], dtype=torch.float64)
+    for f in (A.relu, A.gelu, A.leaky_relu):
+        t = x.clone().requires_grad_()
+        y = f(t)
+        assert "Classic" in type(y.grad_fn).__name__
+        (g,) = torch.autograd.grad(y.sum(), t, create_graph=True)
+        torch.testing.assert_close(g, f.derivative(x), rtol=0, atol=0, equal_nan=True)
+        assert g.requires_grad  # differentiable again
 
 
 def test_torch_compile_fullgraph() -> None:
