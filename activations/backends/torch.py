@@ -228,7 +228,9 @@ class _FunctionClassic(torch.autograd.Function):
         _Function.setup_context(ctx, (x, weight, spec, params), y)
         return y
 
-    backward = staticmethod(_Function.backward)
+    @staticmethod
+    def backward(ctx: Any, dout: Any) -> tuple[Any, ...]:  # pyright: ignore[reportIncompatibleMethodOverride]
+        return _Function.backward(ctx, dout)
 
 
 class _ReluClassic(torch.autograd.Function):
@@ -240,7 +242,9 @@ class _ReluClassic(torch.autograd.Function):
         ctx.save_for_backward(y)
         return y
 
-    backward = staticmethod(_Relu.backward)
+    @staticmethod
+    def backward(ctx: Any, dout: Any) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
+        return _Relu.backward(ctx, dout)
 
 
 BACKEND = TorchBackend()
