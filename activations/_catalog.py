@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from ._spec import REQUIRED, Param, Spec, array_param, choice_gelu, real
+from ._spec import REQUIRED, RESULT_BITS, Param, Spec, array_param, choice_gelu, real
 
 __all__ = ["ALIASES", "CATALOG", "SELU_ALPHA", "SELU_LAMBDA"]
 
@@ -65,11 +65,16 @@ def _at_inf(o: Any, x: Any, y: Any, at_minus: float, at_plus: float) -> Any:
     """y, with the limits at -inf and +inf written explicitly.
 
     A limit of -0.0 is computed as 1/x (at x = -inf): graph optimizers merge a literal -0.0
-    with the constant 0.0, losing its sign.
+    with the constant 0.0, losing its sign. Both where conditions hold almost nowhere, so
+    where's branches stay predictable: a where on a condition true for about half of the
+    elements (``x > 0``) runs 4-7x slower in NumPy and torch on CPU.
     """
+    inf = o.isinf(x)
     if at_minus == 0 and math.copysign(1.0, at_minus) < 0:
-        return o.where(o.isinf(x), o.where(x > 0, at_plus, 1 / x), y)
-    return o.where(o.isinf(x), _pick(o, x, x > 0, at_plus, at_minus), y)
+        low: Any = 1 / x
+    else:
+        low = at_minus
+    return o.where(inf & (x < 0), low, o.where(inf & (x > 0), at_plus, y))
 
 
 def _integral(*names: str) -> Any:
@@ -359,14 +364,18 @@ _C = {
 }
 
 
-def _erfc_scaled(o: Any, x: Any) -> Any:
+def _erfc_scaled(o: Any, x: Any, result_bits: int | None) -> Any:
     """erfc(-x/sqrt(2)) with the rounding error of the argument put back.
 
     erfc amplifies a relative error of its argument u by 2u^2 (13x at u = 2.4), more than the
     ULP bound allows; the argument's rounding error du (Dekker's exact product) enters through
-    erfc'(u) = -2/sqrt(pi) exp(-u^2).
+    erfc'(u) = -2/sqrt(pi) exp(-u^2). Computed in a type 16 or more bits wider than the result
+    (float32 results in float64), the amplified error stays below 2**-30 of the result (2u^2 <
+    2**8 wherever gelu does not underflow) and the correction, ~25 array ops, is skipped.
     """
     bits = o.precision(x)
+    if result_bits is not None and bits >= result_bits + 16:
+        return o.erfc(x * _C[bits][0])
     c_hi, c_lo = _C[bits]
     factor = 2.0 ** ((bits + 1) // 2) + 1
     xs = o.where(o.abs(x) < 64, x, 0)  # the correction matters where erfc is neither 0 nor 2
@@ -383,7 +392,7 @@ def _gelu(o: Any, x: Any, p: P) -> Any:
         z2 = (x * x * x * _GELU_TANH_C + x) * (2 * _SQRT_2_OVER_PI)
         y = x / (o.exp(-z2) + 1)
     else:
-        y = x * (_erfc_scaled(o, x) * 0.5)
+        y = x * (_erfc_scaled(o, x, p.get(RESULT_BITS)) * 0.5)
     return _at_inf(o, x, y, -0.0, math.inf)
 
 

@@ -82,6 +82,12 @@ class Param:
     output: bool = False  # the value becomes an output (threshold's value)
 
 
+# The key under which a backend's plan gives the formulas the significand bits of the result's
+# dtype (float32: 24), next to the parameters: a formula computed in a much wider type may skip
+# corrections that only matter when it is computed in the result's own precision.
+RESULT_BITS = "__result_bits__"
+
+
 @dataclass(frozen=True, eq=False)
 class Spec:
     """One activation, defined once for every backend.

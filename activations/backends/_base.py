@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._dtypes import FORMATS, INT_NAMES, round_to
-from .._spec import Spec
+from .._spec import RESULT_BITS, Spec
 
 __all__ = ["Backend", "Ops", "unsupported_dtype"]
 
@@ -145,6 +145,7 @@ class Backend:
                 k: self.scalar(round_to(v, dtype), compute) if _is_number(v) else v
                 for k, v in params.items()
             }
+            p[RESULT_BITS] = FORMATS[dtype].mantissa_bits
         elif dtype in INT_NAMES and spec.allows_integers(params):
             compute, ints = _int_params(spec, params, dtype)
             p = {k: self.scalar(ints[k], compute) if k in ints else v for k, v in params.items()}
