@@ -29,6 +29,10 @@ Kernel = Callable[..., Any]
 # Below this size one ufunc call dominates: zeros of x's shape are cached so that maximum takes
 # its vectorised array-array loop (the array-scalar loop is not vectorised in NumPy 2.x).
 _SMALL = 4096
+# Up to this many bytes (2**18 float32, 2**17 float64 elements) the array-array loop against a
+# view of one cached zero buffer is 1.1-2x faster than the array-scalar loop; beyond, the
+# extra input stream costs more than the loop saves.
+_MID_BYTES = 1 << 20
 
 
 def _relu_value(zero_first: bool) -> Kernel:
@@ -44,6 +48,15 @@ def _relu_value(zero_first: bool) -> Kernel:
             z.flags.writeable = False
         return z
 
+    flat: list[np.ndarray] = []  # one read-only zero buffer of _MID_BYTES, made on first use
+
+    def mid_zeros(x: np.ndarray) -> np.ndarray:
+        if not flat:
+            z = np.zeros(_MID_BYTES // x.itemsize, x.dtype)  # calloc: untouched pages cost no RAM
+            z.flags.writeable = False
+            flat.append(z)
+        return flat[0][: x.size].reshape(x.shape)
+
     def span(x: np.ndarray, out: np.ndarray) -> None:
         if zero_first:
             np.maximum(0, x, out=out)
@@ -53,6 +66,10 @@ def _relu_value(zero_first: bool) -> Kernel:
     def kernel(x: np.ndarray, out: np.ndarray | None = None) -> Any:
         if x.size <= _SMALL:
             a, b = (small_zeros(x), x) if zero_first else (x, small_zeros(x))
+            return np.maximum(a, b) if out is None else np.maximum(a, b, out=out)
+        if x.size * x.itemsize <= _MID_BYTES and x.flags.c_contiguous:
+            z = mid_zeros(x)  # a view: the array-array loop still wins while x fits in cache
+            a, b = (z, x) if zero_first else (x, z)
             return np.maximum(a, b) if out is None else np.maximum(a, b, out=out)
         if x.size >= PARALLEL_MIN:
             result = np.empty_like(x) if out is None else out

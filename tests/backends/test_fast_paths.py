@@ -19,7 +19,10 @@ from activations.backends._base import Backend
 from activations.backends.numpy import BACKEND as NP
 
 SPECIAL = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1.0, 1.0, 0.5, -2.5, 3e-39, 5e-324]
-SIZES = [0, 1, 16, 300, 5000, _threads.PARALLEL_MIN + 7]
+# every branch of the relu kernels: small (cached zeros by shape), mid (a view of one zero
+# buffer) up to and just past its byte limit in each dtype, one thread, two threads
+MID = _numpy_kernels._MID_BYTES
+SIZES = [0, 1, 16, 300, 5000, MID // 8, MID // 4 + 3, _threads.PARALLEL_MIN + 7]
 
 
 def _x(n: int, dtype: str) -> np.ndarray:
