@@ -6,6 +6,7 @@ A :class:`Spec` is pure data plus two formulas written against a backend's small
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Mapping
@@ -94,10 +95,10 @@ class Spec:
 
     ``forward(ops, x, p)`` and ``derivative(ops, x, p)`` receive the backend's op set, the input
     already in the compute dtype, and the parameters as scalars of that dtype (``p`` maps names
-    to values). ``exact`` activations are piecewise linear (or a division away from it): they
-    are computed in the input dtype (float16 and bfloat16 in float32) and are bitwise identical
-    on every backend. The others are computed in the backend's most precise float type where it
-    has one, then rounded once.
+    to values; for floating input it also holds ``p[RESULT_BITS]``). ``exact`` activations are
+    piecewise linear (or a division away from it): they are computed in the input dtype
+    (float16 and bfloat16 in float32) and are bitwise identical on every backend. The others
+    are computed in the backend's most precise float type where it has one, then rounded once.
     """
 
     name: str
@@ -117,22 +118,20 @@ class Spec:
     # Parameter sets that the conformance tests and `check` use besides the defaults.
     examples: tuple[Mapping[str, Any], ...] = ()
     _defaults: dict[str, Any] = field(default_factory=dict, repr=False)
-    _bound: list[dict[str, Any] | None] = field(default_factory=list, repr=False)  # defaults, once
 
     def __post_init__(self) -> None:
         self._defaults.update({p.name: p.default for p in self.params})
 
-    @property
+    @functools.cached_property
     def defaults(self) -> dict[str, Any] | None:
         """``bind((), {})``, made once; None when a parameter is required (prelu, threshold).
 
         Backends compare a call's parameters with it to pick a native kernel, and the public
         call reuses it for calls without parameters. Do not mutate it.
         """
-        if not self._bound:
-            required = any(p.default is REQUIRED for p in self.params)
-            self._bound.append(None if required else self.bind((), {}))
-        return self._bound[0]
+        if any(p.default is REQUIRED for p in self.params):
+            return None
+        return self.bind((), {})
 
     def at_defaults(self, params: Mapping[str, Any]) -> bool:
         """Whether ``params`` (bound) are the defaults."""

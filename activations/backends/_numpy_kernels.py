@@ -35,8 +35,9 @@ _SMALL = 4096
 _MID_BYTES = 1 << 20
 
 
-def _relu_value(zero_first: bool) -> Kernel:
-    """relu(x) as np.maximum(x, 0) (or np.maximum(0, x): which one keeps +0 is probed)."""
+def _relu_value(zero_first: bool) -> tuple[Kernel, dict[tuple[int, ...], np.ndarray]]:
+    """relu(x) as np.maximum(x, 0) (or np.maximum(0, x): which one keeps +0 is probed), and
+    the kernel's cache of small zero arrays by shape (see ``_Relu.small``)."""
     zeros: dict[tuple[int, ...], np.ndarray] = {}  # by shape; one dtype per kernel
 
     def small_zeros(x: np.ndarray) -> np.ndarray:
@@ -81,8 +82,7 @@ def _relu_value(zero_first: bool) -> Kernel:
         return out
 
     kernel.__name__ = "relu_max_0x" if zero_first else "relu_max_x0"
-    kernel.zeros = zeros  # type: ignore[attr-defined]
-    return kernel
+    return kernel, zeros
 
 
 def _has_nan(x: np.ndarray) -> bool:
@@ -203,11 +203,12 @@ def probe(reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> Non
             dtype = np.dtype(name)
             samples = _samples(dtype)
             refs = [(x, reference("value", x, None)) for x in samples]
-            for kernel in (_relu_value(False), _relu_value(True)):
+            for zero_first in (False, True):
+                kernel, zeros = _relu_value(zero_first)
                 if all(_same(kernel(x), y) for x, y in refs):
                     RELU.value[dtype] = kernel
-                    if kernel.__name__ == "relu_max_x0":
-                        RELU.small[dtype] = kernel.zeros  # type: ignore[attr-defined]
+                    if not zero_first:
+                        RELU.small[dtype] = zeros
                     break
             if all(_nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples):
                 RELU.derivative[dtype] = _relu_d

@@ -128,10 +128,14 @@ class TensorflowBackend(Backend):
         generic = self.value
 
         def value(x: Any, out: Any = None) -> Any:
-            if out is None and type(x) is _EagerTensor and not _taping() and _eager():
-                zero = _zeros.get(x.dtype)  # made for floating dtypes only
-                if zero is not None or x.dtype in _FLOATING:
-                    return _add(_relu(x), zero if zero is not None else _zero(x.dtype))
+            if (
+                out is None
+                and type(x) is _EagerTensor
+                and x.dtype.is_floating
+                and not _taping()
+                and _eager()
+            ):
+                return _eager_relu(x)
             return generic(spec, x, params, out)
 
         return value
@@ -142,9 +146,9 @@ class TensorflowBackend(Backend):
         x = tf.convert_to_tensor(x)  # a tf.Variable is read; the tape still sees it
         if not x.dtype.is_floating:
             return Backend.value(self, spec, x, params)
-        if not _taping() and tf.executing_eagerly():
+        if not _taping() and _eager():
             if spec.name == "relu" and spec.at_defaults(params):
-                return _add(_relu(x), _zero(x.dtype))
+                return _eager_relu(x)
             return Backend.value(self, spec, x, params)
         plain = Backend.value
         vjp = self.vjp
@@ -181,7 +185,6 @@ class TensorflowBackend(Backend):
 BACKEND = TensorflowBackend()
 
 _EagerTensor = type(tf.constant(0.0))
-_FLOATING = frozenset({tf.float16, tf.bfloat16, tf.float32, tf.float64})
 
 _zeros: dict[Any, Any] = {}
 
@@ -192,3 +195,8 @@ def _zero(dtype: Any) -> Any:
     if z is None:
         z = _zeros[dtype] = tf.zeros((), dtype)
     return z
+
+
+def _eager_relu(x: Any) -> Any:
+    """relu at default parameters on an eager floating tensor: relu(x) + 0 in two native ops."""
+    return _add(_relu(x), _zero(x.dtype))

@@ -107,16 +107,16 @@ class TorchBackend(Backend):
         generic = self.value
 
         def value(x: Any, out: Any = None) -> Any:
-            # the common case (a CPU tensor of a dtype probed already) in two attribute reads
+            # the common case (a CPU tensor of a dtype probed already) in two attribute reads;
+            # a dtype not probed yet (None) takes the generic path, which probes it
             if (
                 out is None
-                and (x.dtype in _cpu_ok if x.is_cpu else _threshold_ok(x))
+                and (_threshold_checked.get(x.dtype) if x.is_cpu else _threshold_ok(x))
                 and not _is_compiling()
             ):
                 if not (x.requires_grad and torch.is_grad_enabled()):
                     return _threshold(x, 0, 0)
-                relu = _Relu if _functorch_active() else _ReluClassic
-                return relu.apply(x)  # type: ignore[no-untyped-call]
+                return _form(_Relu).apply(x)
             return generic(spec, x, params, out)
 
         return value
@@ -136,11 +136,8 @@ class TorchBackend(Backend):
                 and _threshold_ok(x)
                 and not _is_compiling()
             ):
-                relu = _Relu if _functorch_active() else _ReluClassic
-                return relu.apply(x)  # type: ignore[no-untyped-call]
-            if _functorch_active() or _is_compiling():
-                return _Function.apply(x, weight, spec, params)  # type: ignore[no-untyped-call]
-            return _FunctionClassic.apply(x, weight, spec, params)  # type: ignore[no-untyped-call]
+                return _form(_Relu).apply(x)
+            return _form(_Function).apply(x, weight, spec, params)
         if spec.name == "relu" and spec.at_defaults(params) and _threshold_ok(x):
             return _threshold(x, 0, 0)
         return super().value(spec, x, params)
@@ -249,11 +246,20 @@ class _ReluClassic(torch.autograd.Function):
 
 BACKEND = TorchBackend()
 
-_threshold_checked: dict[tuple[Any, torch.dtype], bool] = {}
-_cpu_ok: set[torch.dtype] = set()  # the dtypes whose CPU probe passed (the fast path's test)
+# whether torch.threshold is the catalog's relu: by dtype on CPU, by (device type, dtype) elsewhere
+_threshold_checked: dict[Any, bool] = {}
 _is_compiling = torch.compiler.is_compiling
 # whether a torch.func transform (vmap, grad, ...) is running: those need the setup_context form
 _functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: True)
+_CLASSIC: dict[type, type] = {_Function: _FunctionClassic, _Relu: _ReluClassic}
+
+
+def _form(fn: type) -> Any:
+    """The Function to apply: ``fn`` (setup_context form) under torch.func or torch.compile,
+    else its classic twin, which skips ``Function.apply``'s per-call signature binding."""
+    return fn if _functorch_active() or _is_compiling() else _CLASSIC[fn]
+
+
 # F.threshold's kernel without its Python wrapper: torch.threshold is bound in C (the wrapper
 # costs ~4 us of an 8 us call on 16 elements)
 _threshold = getattr(torch, "threshold", F.threshold)
@@ -261,12 +267,10 @@ _threshold = getattr(torch, "threshold", F.threshold)
 
 def _threshold_ok(x: torch.Tensor) -> bool:
     """Whether torch.threshold(x, 0, 0) is the catalog's relu on x's device type and dtype."""
-    key = (True if x.is_cpu else x.device.type, x.dtype)  # x.device costs ~1 us
+    key = x.dtype if x.is_cpu else (x.device.type, x.dtype)  # x.device costs ~1 us
     ok = _threshold_checked.get(key)
     if ok is None:
         ok = _threshold_checked[key] = _probe_threshold(x)
-        if ok and key[0] is True:
-            _cpu_ok.add(x.dtype)
     return ok
 
 

@@ -155,8 +155,6 @@ def test_classic_function_form_outside_torch_func() -> None:
 
 
 def test_torch_compile_fullgraph() -> None:
-    pytest.importorskip("torch._dynamo")
-
     def model(x: "torch.Tensor") -> "torch.Tensor":
         return A.relu(x) + A.gelu(x, approximate="tanh") + A.leaky_relu(x, 0.2)
 
