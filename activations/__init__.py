@@ -3,6 +3,8 @@
 The type of the input picks the backend (NumPy, PyTorch, TensorFlow/Keras, JAX, ...); every
 activation keeps one contract (docs/conventions.md) on all of them.
 
+Examples
+--------
 >>> import numpy as np, activations
 >>> activations.relu(np.array([-1.0, 0.0, 2.0]))
 array([0., 0., 2.])
@@ -12,11 +14,13 @@ array([0.01, 0.01, 1.  ])
 
 from typing import cast as _cast
 
+from . import _on_import
 from ._activation import Activation, WeightedActivation, get, names
+from ._on_import import ActivationsImportWarning
 from .backends import Entry as BackendEntry
 from .backends import register_backend
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 _g = get
 relu = _g("relu")
@@ -48,8 +52,12 @@ linear = _g("linear")
 identity = linear
 del _g, _cast
 
+# last: an action may import activations.keras, which needs the whole package
+_on_import.install()  # Keras serialization and torch.compile: see _on_import
+
 __all__ = [
     "Activation",
+    "ActivationsImportWarning",
     "BackendEntry",
     "WeightedActivation",
     "celu",

@@ -1,8 +1,15 @@
-"""The command line: ``python -m activations info | check | bench | plot``."""
+"""The command line: ``python -m activations info | check | bench | plot``.
+
+Every command names backends the same way (``numpy``, ``torch``, ``tensorflow``, ``jax``,
+``pytensor``, ``array_api_strict``, ``dask``). A user's mistake (an unknown name, a missing
+optional package) ends with a one-line message on stderr and exit status 2, never a traceback;
+output piped into a program that stops reading (``| head``) ends quietly.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import math
 import os
@@ -11,20 +18,77 @@ import sys
 import time
 from collections.abc import Sequence
 from importlib import metadata
+from typing import Any
 
 from . import __version__, backends
 
-# The frameworks a built-in backend serves: (backend, distributions to report, module).
-FRAMEWORKS = (
-    ("numpy", ("numpy", "scipy"), "numpy"),
-    ("torch", ("torch",), "torch"),
-    ("tensorflow", ("tensorflow", "tensorflow-cpu"), "tensorflow"),
-    ("keras", ("keras",), "keras"),
-    ("jax", ("jax", "jaxlib"), "jax"),
-    ("pytensor", ("pytensor",), "pytensor"),
-    ("dask", ("dask", "distributed"), "dask"),
-    ("array_api", ("array-api-compat", "array-api-strict", "cupy"), "array_api_compat"),
-)
+NAMES = tuple(lib.name for lib in backends.libraries())  # the one set of backend names
+
+
+class UsageError(Exception):
+    """A user's mistake: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line like every other user error (no usage block:
+    ``--help`` has it)."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def _known(requested: Sequence[str] | None) -> list[str] | None:
+    """The backends a command was asked for, each a known name, without repeats."""
+    if not requested:
+        return None
+    unknown = [n for n in requested if n not in NAMES]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], NAMES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"unknown backend {unknown[0]!r}{hint}; backends: {', '.join(NAMES)}")
+    return list(dict.fromkeys(requested))
+
+
+def _installed(names: list[str] | None) -> list[str] | None:
+    """``names`` when every one is installed; a user error naming those that are not."""
+    missing = [n for n in names or () if not _is_installed(n)]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise UsageError(f"{', '.join(missing)} {verb} not installed")
+    return names
+
+
+def _is_installed(name: str) -> bool:
+    return importlib.util.find_spec(backends.library(name).module) is not None
+
+
+def _backends(requested: Sequence[str] | None) -> list[str] | None:
+    """The backends a command was asked for: known names, each installed."""
+    return _installed(_known(requested))
+
+
+def _activations(requested: Sequence[str] | None) -> None:
+    """Unknown activation names are refused before any framework is imported."""
+    from ._activation import get
+
+    for name in requested or ():
+        try:
+            get(name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def _size(text: str) -> int:
+    """An array size: 100000, 100_000 or 1e5."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+    if not value.is_integer() or value < 1:
+        raise argparse.ArgumentTypeError(f"not a whole positive size: {text!r}")
+    return int(value)
 
 
 def _version(dist: str) -> str | None:
@@ -65,43 +129,46 @@ def cmd_info(args: argparse.Namespace) -> int:
     """Installed frameworks and versions; each installed framework is imported in a
     subprocess, so that a broken install shows here with its error."""
     print(f"activations {__version__} on Python {sys.version.split()[0]}")
-    registered = {e.name for e in backends.entries()}
+    libraries = backends.libraries()
     found = {
-        name: [f"{d} {v}" for d in dists if (v := _version(d))]
-        for name, dists, module in FRAMEWORKS
+        lib.name: [f"{d} {v}" for d in lib.distributions if (v := _version(d))] for lib in libraries
     }
     importable = {
-        name: module
-        for name, dists, module in FRAMEWORKS
-        if module is not None and found[name] and importlib.util.find_spec(module) is not None
+        lib.name: lib.module
+        for lib in libraries
+        if found[lib.name] and importlib.util.find_spec(lib.module) is not None
     }
     errors = _import_checks(sorted(set(importable.values()))) if not args.no_import else {}
     broken = 0
-    for name, _dists, module in FRAMEWORKS:
-        error = errors.get(module) if module else None
-        if name not in registered:
-            state = "not implemented yet"
-        elif name in importable and error:
+    for lib in libraries:
+        error = errors.get(lib.module)
+        if lib.name in importable and error:
             state = f"BROKEN ({error})"
             broken += 1
-        elif name in importable:
+        elif lib.name in importable:
             state = "available"
         else:
             state = "not installed"
-        print(f"  {name:<11} {state:<20} {', '.join(found[name])}")
+        print(f"  {lib.name:<17} {state:<20} {', '.join(found[lib.name])}")
+    print(
+        "  (keras: Keras 3 symbolic tensors, run by the installed Keras backend; CuPy and any\n"
+        "   other Array API namespace use the array_api_strict backend's code, through\n"
+        "   array-api-compat)"
+    )
     for name, why in backends.failures().items():
         print(f"  backend {name} failed to load in this process: {why}")
-    extra = [e.name for e in backends.entries() if e.name not in {f[0] for f in FRAMEWORKS}]
+    extra = [e.name for e in backends.entries() if e.name not in backends.BUILTIN]
     if extra:
         print(f"  third-party backends: {', '.join(extra)}")
     return 1 if broken else 0
 
 
-def _cell(v: float, d: float) -> str:
-    def f(e: float) -> str:
-        return "inf" if math.isinf(e) else f"{e:.2g}" if e else "0"
+def _ulp(e: float) -> str:
+    return "inf" if math.isinf(e) else f"{e:.2g}" if e else "0"
 
-    return f"{f(v)}/{f(d)}"
+
+def _cell(v: float, d: float) -> str:
+    return f"{_ulp(v)}/{_ulp(d)}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -110,24 +177,24 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notices
     t0 = time.perf_counter()
-    names = args.backend or None
+    _activations(args.activation)
+    names = _backends(args.backend)
+    if args.natives:
+        return _check_natives(names, args)
     hs = conf.harnesses(names)
+    for name, why in conf.unavailable.items():
+        print(f"{name}: not checked here ({why})", file=sys.stderr)
     if not hs:
-        print(f"no installed backend among {names}", file=sys.stderr)
-        return 2
+        raise UsageError(f"none of {', '.join(names or NAMES)} is installed")
     from ._progress import Progress
 
-    try:
-        todo = conf.cells(hs, args.activation)
-    except ValueError as exc:
-        print(f"check: {exc}", file=sys.stderr)
-        return 2
+    todo = conf.cells(hs, args.activation)
     with Progress(len(todo), "checking") as bar:
         results = conf.check_cells(todo, args.random, bar.step)
     failed = [r for r in results if not r.ok]
     print("Conformance of every activation with the mpmath reference (docs/conventions.md).")
     print("Cells: max error of value/derivative in ULPs of the dtype; 0 = bitwise identical to")
-    print("the correctly rounded reference. Bounds: exact activations 0/0 (hardswish 3/3,")
+    print("the correctly rounded reference. Bounds: piecewise activations 0/0 (hardswish 3/3,")
     print("hard_sigmoid 2/1); smooth: float16/bfloat16 1/1, float32 4/8, float64 16/32 ULP.")
     for h in hs:
         rows = [r for r in results if r.backend == h.name]
@@ -155,7 +222,113 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"FAIL {r.backend} {r.label} {r.dtype}:")
         for line in r.failures[: 5 if not args.verbose else None]:
             print(f"    {line}")
-    return 1 if failed else 0
+    ad_failed = _check_autodiff(todo, args) if args.autodiff else 0
+    return 1 if failed or ad_failed else 0
+
+
+def _check_natives(names: list[str] | None, args: argparse.Namespace) -> int:
+    """The frameworks' own activations on the conformance cells (float32): where each one
+    disagrees with the reference, by kind."""
+    from . import _natives
+    from ._progress import Progress
+
+    t0 = time.perf_counter()
+    if args.autodiff:
+        raise UsageError("--natives measures first derivatives only; run --autodiff without it")
+    found = _natives.sources(names)
+    if not found:
+        with_natives = sorted({s.backend for s in _natives.SOURCES})
+        raise UsageError(
+            f"{', '.join(names or NAMES)}: no native activations to measure here (natives: "
+            f"{', '.join(with_natives)}, when installed)"
+        )
+    with Progress(None, "measuring") as bar:
+        results = _natives.check_natives(
+            names, args.activation, bar.step, n_random=args.random, found=found
+        )
+    print(
+        "The frameworks' own activations against the contract (docs/conventions.md), float32,\n"
+        "on the same points as check. Cells: worst error of value/derivative in ULPs at the\n"
+        "ordinary points ('-': no autograd). Kinds: NaN (NaN in, not NaN out), -0.0 (sign of\n"
+        "a zero), inf (not the limit at +-inf), kink (derivative at a kink), ULP (beyond the\n"
+        "contract's bounds), defaults (default parameters differ), dtype (float32 in, another\n"
+        "dtype out), error (raises for allowed parameters). The library: none of them."
+    )
+    kinds_order = ("NaN", "-0.0", "inf", "kink", "ULP", "defaults", "dtype", "error")
+    for source in found:
+        rows = [r for r in results if r.source == source.name]
+        if not rows:
+            continue
+        width = max(len(r.label) for r in rows) + 2
+        print(f"\n{source.name}")
+        print(f"{'activation':<{width}}{'value/deriv':>14}  disagrees on")
+        for r in rows:
+            d = "-" if r.derivative_ulp is None else _ulp(r.derivative_ulp)
+            kinds = ", ".join(k for k in kinds_order if k in r.kinds) or "-"
+            print(f"{r.label:<{width}}{_ulp(r.value_ulp) + '/' + d:>14}  {kinds}")
+            if args.verbose:
+                for kind, example in r.examples.items():
+                    print(f"{'':<{width}}{'':>14}    {kind}: {example}")
+    print("\nWhere they disagree with each other (one example each):")
+    for name in dict.fromkeys(r.label for r in results):
+        seen = {r.source: r for r in results if r.label == name}
+        for kind in kinds_order:
+            who = [s for s, r in seen.items() if kind in r.kinds]
+            example = seen[who[0]].examples[kind] if who else ""
+            # a derivative's kind is compared among the sources that have derivatives
+            peers = [
+                s for s, r in seen.items() if r.derivative_ulp is not None or example[:2] != "f'"
+            ]
+            if who and len(who) < len(peers):
+                fine = [s for s in peers if s not in who]
+                print(f"  {name}, {kind}: {', '.join(who)} (not {', '.join(fine)}); {example}")
+    print(f"\n({len(results)} cells, {time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+def _check_autodiff(todo: list[Any], args: argparse.Namespace) -> int:
+    """The autodiff matrix (parameters as arrays, their gradients, forward mode, second
+    derivatives) on the same cells; prints a summary per backend, returns the failures."""
+    from . import _conformance_ad as ad
+    from ._progress import Progress
+
+    t0 = time.perf_counter()
+    offered = {h.name: ad.ad_for(h) for h, *_ in todo}
+    todo = [t for t in todo if offered[t[0].name] is not None]  # Keras: its backend's autodiff
+    with Progress(len(todo), "differentiating") as bar:
+        results = []
+        for h, spec, kw, dtype in todo:
+            bar.step(f"{h.name} {spec.name} {dtype}")
+            results.append(ad.check_ad(h, spec, kw, dtype, max(20, args.random // 4)))
+    print(
+        "\nParameters and derivatives beyond the first: parameters given as arrays, their "
+        "gradients\n(against the reference's partial derivatives), forward mode and second "
+        "derivatives.\nWorst errors in ULPs; '-' where the framework has no such autodiff."
+    )
+    second = "f''"
+    print(f"{'backend':<18}{'cells':>7}{'failed':>8}{'df/dparam':>11}{'jvp':>7}{second:>8}")
+    for name in dict.fromkeys(r.backend for r in results):
+        rows = [r for r in results if r.backend == name]
+        a = offered[name]
+        assert a is not None
+        worst = {
+            k: max(getattr(r, k) for r in rows) for k in ("param_ulp", "jvp_ulp", "second_ulp")
+        }
+        jvp = _ulp(worst["jvp_ulp"]) if a.jvp else "-"
+        dd = _ulp(worst["second_ulp"]) if a.second else "-"
+        print(
+            f"{name:<18}{len(rows):>7}{sum(not r.ok for r in rows):>8}"
+            f"{_ulp(worst['param_ulp']):>11}{jvp:>7}{dd:>8}"
+        )
+    bad = [r for r in results if not r.ok]
+    for r in bad:
+        print(f"FAIL {r.backend} {r.label} {r.dtype}:")
+        for line in (r.failures or [])[: 5 if not args.verbose else None]:
+            print(f"    {line}")
+    print(
+        f"({len(results) - len(bad)} passed, {len(bad)} failed, {time.perf_counter() - t0:.1f} s)"
+    )
+    return len(bad)
 
 
 def _fmt_time(s: float) -> str:
@@ -168,12 +341,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     t0 = time.perf_counter()
-    available = _bench.installed()
-    names = args.backend or available
-    missing = [n for n in names if n not in available]
-    if missing:
-        print(f"not installed or not benchmarked: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    requested = _known(args.backend)
+    from ._convert import MODULES
+
+    symbolic = [n for n in requested or () if n not in MODULES]
+    if symbolic:
+        raise UsageError(
+            f"{', '.join(symbolic)}: symbolic tensors, not timed (bench times "
+            f"{', '.join(_bench.BENCHED)}; the loop over parameter values {', '.join(MODULES)})"
+        )
+    names = [n for n in requested or _bench.installed() if n in _bench.BENCHED]
+    if requested and not names and not args.param_values:
+        raise UsageError(
+            f"bench times {', '.join(_bench.BENCHED)}; {', '.join(requested)} only take part "
+            "in the loop over parameter values (--param-values) and in check"
+        )
+    _installed(requested)
     sizes = tuple(args.size) if args.size else (_bench.QUICK_SIZES if args.quick else _bench.SIZES)
     dtypes = tuple(args.dtype) if args.dtype else _bench.DTYPES
 
@@ -200,14 +383,39 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
     rows = _bench.targets(results)
     if rows:
-        print("\nTargets (issue 5): library time / reference time, or a speedup where stated")
-        for name, value, bound, ok in rows:
-            print(f"  {'met ' if ok else 'MISS'}  {value:6.2f}  (bound {bound:g})  {name}")
+        print(
+            "\nSpeed targets: the library's time over the reference's (below 1: faster), or a "
+            "speedup\nwhere stated. Each missed target says why; docs/performance.md has the "
+            "measurements."
+        )
+        for name, value, bound, ok, why in rows:
+            state = "met   " if ok else "missed"
+            print(f"  {state} {value:6.2f} (target {bound:g})  {name}")
+            if not ok:
+                print(f"         why: {why}")
+    if args.param_values:
+        from ._bench import params as _bench_params
+
+        loops = requested or _bench_params.installed()
+        with Progress(None, "looping") as bar:
+            done = _bench_params.run(loops, args.param_values, progress=bar.step)
+        print(
+            f"\nMany parameter values: leaky_relu(x, slope) on 1,000 float32 elements with "
+            f"{args.param_values:,} distinct slopes (an annealed parameter); time per call over "
+            "the first and the last tenth of the loop, and the growth of resident memory over "
+            "it (flat: no cache keyed by parameter values)"
+        )
+        for loop in done:
+            grew = "n/a" if loop.grew_mb is None else f"{loop.grew_mb:+.1f} MB"
+            print(
+                f"  {loop.backend:<17}{loop.first_us:9.1f} us -> {loop.last_us:9.1f} us per call"
+                f"   memory {grew}"
+            )
     if not args.no_import:
         base, extra = _bench.import_cost()
         print(
             f"\nimport numpy {base * 1e3:.1f} ms; import activations adds {extra * 1e3:.1f} ms "
-            f"(bytecode cached; target <= 30 ms: {'met' if extra <= 0.030 else 'MISS'})"
+            f"(bytecode cached; target <= 30 ms: {'met' if extra <= 0.030 else 'missed'})"
         )
     if args.plot:
         print(f"plot: {_bench.plot(results, args.plot)}")
@@ -217,6 +425,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """An activation and its derivative from every installed backend, kinks marked."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "plot draws with matplotlib: pip install 'activations-shim[bench]'"
+        ) from None
+    if not args.name and not args.gallery:
+        raise UsageError("give an activation name, or --gallery DIR")
+    _activations([args.name] if args.name else None)
+    names = _backends(args.backend)
     from . import _plot
     from ._progress import Progress
 
@@ -225,59 +443,92 @@ def cmd_plot(args: argparse.Namespace) -> int:
         from ._catalog import CATALOG
 
         with Progress(len(CATALOG), "drawing") as bar:
-            page = _plot.gallery(args.gallery, args.page, args.backend, step=bar.step)
+            page = _plot.gallery(args.gallery, args.page, names, step=bar.step)
         print(f"gallery: {page} ({len(CATALOG)} activations in {args.gallery})")
         return 0
-    if not args.name:
-        print("plot: give an activation name, or --gallery DIR", file=sys.stderr)
-        return 2
     try:
         kwargs = _plot.parse_params(args.param or [])
-        path, worst = _plot.plot(
-            args.name, args.out, kwargs or None, args.backend, tuple(args.range)
-        )
+        path, worst = _plot.plot(args.name, args.out, kwargs or None, names, tuple(args.range))
     except (ValueError, TypeError) as exc:
-        print(f"plot: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
     print(f"{path}: largest difference between backends {worst:.3g}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is handled below
+        return status
+    except UsageError as exc:
+        print(f"{parser.prog} {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader stopped (| head): nothing more to say
+        # so that the interpreter's flush at exit does not fail again (where stdout is a file)
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
         prog="python -m activations",
         description="ReLU and its variants with the same numbers on every array library.",
     )
+    parser.add_argument("--version", action="version", version=f"activations {__version__}")
+    backend_help = f"only this backend (repeatable): {', '.join(NAMES)}"
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="installed backends and their versions")
     p.add_argument("--no-import", action="store_true", help="do not test-import the frameworks")
     p.set_defaults(func=cmd_info)
     p = sub.add_parser("check", help="conformance table against the high-precision reference")
-    p.add_argument("--backend", action="append", help="only this backend (repeatable)")
+    p.add_argument("--backend", action="append", help=backend_help)
     p.add_argument("--activation", action="append", help="only this activation (repeatable)")
     p.add_argument("--random", type=int, default=200, help="random points per range (200)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every failing point")
+    p.add_argument(
+        "--autodiff",
+        action="store_true",
+        help="also check parameters as arrays, their gradients, forward mode and second "
+        "derivatives",
+    )
+    p.add_argument(
+        "--natives",
+        action="store_true",
+        help="measure the frameworks' own activations (torch.nn.functional, tf.nn, jax.nn, "
+        "keras.ops, NumPy idioms) instead, and where they disagree",
+    )
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("bench", help="timings against hand-written idioms and native calls")
-    p.add_argument("--backend", action="append", help="only this backend (repeatable)")
-    p.add_argument("--size", action="append", type=int, help="only this size (repeatable)")
+    p.add_argument("--backend", action="append", help=backend_help)
+    p.add_argument(
+        "--size", action="append", type=_size, help="only this size, e.g. 1e5 (repeatable)"
+    )
     p.add_argument("--dtype", action="append", choices=["float32", "float64"])
     p.add_argument("--quick", action="store_true", help="sizes up to 1e6 only")
     p.add_argument("--budget", type=float, default=0.01, help="seconds per timing loop (0.01)")
     p.add_argument("--plot", metavar="PNG", help="also draw the results into this PNG file")
     p.add_argument("--no-import", action="store_true", help="skip the import-time measurement")
+    p.add_argument(
+        "--param-values",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="calls with distinct parameter values per backend (10000; 0 skips the loop)",
+    )
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("plot", help="an activation and its derivative from every backend")
     p.add_argument("name", nargs="?", help="activation name or alias")
     p.add_argument("--out", metavar="PNG", help="output file (NAME.png)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter")
-    p.add_argument("--backend", action="append", help="only this backend (repeatable)")
+    p.add_argument("--backend", action="append", help=backend_help)
     p.add_argument("--range", nargs=2, type=float, default=(-6.0, 6.0), metavar=("LO", "HI"))
     p.add_argument("--gallery", metavar="DIR", help="draw every activation into DIR")
     p.add_argument("--page", metavar="MD", help="the gallery's Markdown page (DIR/../gallery.md)")
     p.set_defaults(func=cmd_plot)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    return parser
 
 
 if __name__ == "__main__":

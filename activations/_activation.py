@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from . import _on_import
 from ._catalog import ALIASES, CATALOG
 from ._dispatch import (
     UnsupportedArrayType,
@@ -13,7 +12,7 @@ from ._dispatch import (
     backend_of_type,
     fast_cache,
 )
-from ._spec import REQUIRED, Spec
+from ._spec import REQUIRED, Spec, is_array
 
 __all__ = ["Activation", "get", "names"]
 
@@ -62,8 +61,8 @@ def _docstring(spec: Spec) -> str:
         "The result has x's type, device and dtype. ``.derivative(x, ...)`` gives df/dx and",
         "``.vjp(x, dout, ...)`` gives dout * df/dx, for code without autograd.",
         "",
-        "Example",
-        "-------",
+        "Examples",
+        "--------",
         ">>> import numpy as np, activations",
         f">>> activations.{spec.name}(np.array([-1.0, 0.0, 2.0]){_EXAMPLE_ARGS.get(spec.name, '')})",  # noqa: E501
     ]
@@ -101,7 +100,7 @@ class Activation:
             return None  # the generic path raises the error
         fast = getattr(backend, "fast", None)
         fn = (
-            fast(self.spec, kind, self._defaults)
+            fast(self.spec, kind, self._defaults, cls=cls)
             if fast is not None and self._defaults is not None
             else None
         )
@@ -114,19 +113,21 @@ class Activation:
         return self.spec.bind(args, kwargs)
 
     def _backend(self, x: Any, params: dict[str, Any], *more: Any) -> Any:
+        # parameters given as arrays (and prelu's weight, whatever it is) are dispatched with
+        # x: they must be of its framework
+        arrays = {k: v for k, v in params.items() if k in self.spec.array_params or is_array(v)}
         try:
-            if self.spec.array_params or more:
-                arrays = [params[k] for k in self.spec.array_params]
-                return backend_for(x, *more, *arrays)
+            if arrays or more:
+                return backend_for(x, *more, *arrays.values())
             return backend_of(x)
         except UnsupportedArrayType as exc:
-            named = [("x", x), *(("dout", m) for m in more)]
-            named += [(k, params[k]) for k in self.spec.array_params]
+            named = [("x", x), *(("dout", m) for m in more), *arrays.items()]
             arg, value = next(((n, v) for n, v in named if type(v) is exc.cls), ("x", x))
             shown = repr(value)
             shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            where = f"{self.spec.name}.vjp()" if more else f"{self.spec.name}()"
             raise UnsupportedArrayType(
-                f"{self.spec.name}(): {arg} must be an array or a real number, got "
+                f"{where}: {arg} must be an array or a real number, got "
                 f"{type(value).__name__} {shown}. {str(exc)[:1].upper()}{str(exc)[1:]}",
                 exc.cls,
             ) from None
@@ -174,16 +175,52 @@ class Activation:
     def vjp(self, x: T, dout: Any, *args: Any, **kwargs: Any) -> T: ...
 
     def vjp(self, x: Any, dout: Any, *args: Any, **kwargs: Any) -> Any:
-        """dout * df/dx: the backward pass (prelu returns (dx, dweight))."""
-        if not args and not kwargs:
+        """dout * df/dx: the backward pass.
+
+        ``wrt="alpha"`` (or a tuple of parameter names) also returns the gradients of those
+        parameters, each summed to the parameter's shape: ``dx, dalpha = elu.vjp(x, dout,
+        alpha, wrt="alpha")``. prelu always returns ``(dx, dweight)``.
+        """
+        wrt = kwargs.pop("wrt", None) if kwargs else None
+        if not args and not kwargs and wrt is None:
             try:
                 fn = self._fast_vjp[type(x)]
             except KeyError:
                 fn = self._fast("vjp", type(x))
-            if fn is not None and (type(dout) is type(x) or isinstance(dout, (int, float))):
+            if fn is not None and (
+                type(dout) is type(x)
+                or (isinstance(dout, (int, float)) and not isinstance(dout, bool))
+            ):
                 return fn(x, dout)
+        if isinstance(dout, bool):  # a Python number by type, but never a cotangent
+            raise TypeError(
+                f"{self.spec.name}.vjp(): dout must be an array or a real number, got bool {dout}"
+            )
         params = self._bind(args, kwargs)
-        return self._backend(x, params, dout).vjp(self.spec, x, dout, params)
+        names = self._wrt(wrt, params)
+        return self._backend(x, params, dout).vjp(self.spec, x, dout, params, names)
+
+    def _wrt(self, wrt: Any, params: dict[str, Any]) -> tuple[str, ...]:
+        """The parameters whose gradients ``vjp`` returns (prelu's weight always, first)."""
+        spec = self.spec
+        names = (wrt,) if isinstance(wrt, str) else tuple(wrt or ())
+        names = (*spec.array_params, *(n for n in names if n not in spec.array_params))
+        for n in names:
+            if not isinstance(n, str) or n not in spec.param_names:
+                raise TypeError(
+                    f"{spec.name}.vjp(): wrt names parameters ({', '.join(spec.param_names)}"
+                    f"), got {n!r}"
+                    if spec.param_names
+                    else f"{spec.name}.vjp(): {spec.name} has no parameters, got wrt={wrt!r}"
+                )
+            if n not in spec.partials:
+                raise TypeError(
+                    f"{spec.name}.vjp(): {n} is a structural choice, not a number: it has no "
+                    "gradient"
+                )
+            if params[n] is None:
+                raise ValueError(f"{spec.name}.vjp(): {n} is None here: it has no gradient")
+        return names
 
     def __repr__(self) -> str:
         return f"<activation {self.spec.name}>"
@@ -215,6 +252,16 @@ class WeightedActivation(Activation):
         return Activation.vjp(self, x, dout, *args, **kwargs)
 
 
+# TensorFlow's AutoGraph rewrites the Python functions that a tf.function calls. The activations
+# have no Python control flow on tensors, so rewriting them (and everything they call) would
+# only cost tracing time and print "AutoGraph could not transform" warnings; AutoGraph calls
+# whatever carries this attribute as it is.
+for _marked in (Activation, Activation.__call__, Activation.derivative, Activation.vjp):
+    setattr(_marked, "autograph_info__", {})  # noqa: B010
+setattr(WeightedActivation.vjp, "autograph_info__", {})  # noqa: B010
+del _marked
+
+
 def _make(spec: Spec) -> Activation:
     return WeightedActivation(spec) if spec.array_params else Activation(spec)
 
@@ -230,9 +277,6 @@ def register_compat(spec: Spec) -> Activation:
     return _COMPAT[spec.name]
 
 
-_on_import.install()  # Keras serialization and torch.compile: see _on_import
-
-
 def names(*, aliases: bool = True) -> list[str]:
     """The activation names (with their aliases unless ``aliases=False``), sorted."""
     return sorted([*_OBJECTS, *ALIASES] if aliases else _OBJECTS)
@@ -241,6 +285,8 @@ def names(*, aliases: bool = True) -> list[str]:
 def get(name: str) -> Activation:
     """The activation called ``name`` (or one of its aliases).
 
+    Examples
+    --------
     >>> import activations
     >>> activations.get("swish") is activations.silu
     True

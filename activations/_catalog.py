@@ -2,9 +2,9 @@
 
 Each entry gives the forward formula and its derivative against the small op set that every
 backend provides (``where``, ``full_like``, ``isnan``, ``isinf``, ``abs``, ``exp``, ``expm1``,
-``log1p``, ``tanh``, ``erfc``, ``hypot``, ``precision``) plus the arithmetic and comparison
-operators of the arrays themselves. The formulas keep the contract (docs/conventions.md) by
-construction:
+``log1p``, ``tanh``, ``erfc``, ``sqrt``, ``hypot``, ``precision``) plus the arithmetic and
+comparison operators of the arrays themselves. The formulas keep the contract
+(docs/conventions.md) by construction:
 
 - comparisons are written so that NaN falls into the branch that returns x (``x <= 0 ? 0 : x``),
   or the NaN is put back explicitly (``_keep_nan``);
@@ -21,7 +21,16 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from ._spec import REQUIRED, RESULT_BITS, Param, Spec, array_param, choice_gelu, real
+from ._spec import (
+    REQUIRED,
+    RESULT_BITS,
+    Param,
+    Spec,
+    are_numbers,
+    array_param,
+    choice_gelu,
+    real,
+)
 
 __all__ = ["ALIASES", "CATALOG", "SELU_ALPHA", "SELU_LAMBDA"]
 
@@ -51,9 +60,17 @@ def _keep_nan(o: Any, x: Any, y: Any) -> Any:
     return o.where(o.isnan(x), x, y)
 
 
-def _sigmoids(o: Any, x: Any) -> tuple[Any, Any]:
-    """(sigmoid(x), sigmoid(-x)), without overflow or cancellation."""
-    e = o.exp(-o.abs(x))
+def _neg_abs(o: Any, x: Any, smooth: bool, positive: Any) -> Any:
+    """-|x|; ``smooth`` for derivatives: as ``where(positive, -x, x)``, whose own derivative
+    is +-1 at 0 (autodiff of abs gives 0 there, which would make second derivatives wrong at
+    x = 0). ``positive`` is the branch condition of the caller, so that both sides agree."""
+    return o.where(positive, -x, x) if smooth else -o.abs(x)
+
+
+def _sigmoids(o: Any, x: Any, smooth: bool = False) -> tuple[Any, Any]:
+    """(sigmoid(x), sigmoid(-x)), without overflow or cancellation (``smooth``: see
+    _neg_abs; for derivative formulas)."""
+    e = o.exp(_neg_abs(o, x, smooth, x >= 0))
     d = e + 1.0
     big = 1.0 / d
     small = e / d
@@ -77,21 +94,56 @@ def _at_inf(o: Any, x: Any, y: Any, at_minus: float, at_plus: float) -> Any:
     return o.where(inf & (x < 0), low, o.where(inf & (x > 0), at_plus, y))
 
 
+# Parameters reach the formulas as numbers (Python or NumPy scalars) or as arrays of the input's
+# framework (0-d or broadcastable, possibly traced): a formula may branch in Python on a number,
+# and must select with where on an array. Both give the same bits.
+
+
+def _if_zero(o: Any, v: Any, zero: Any, other: Any) -> Any:
+    """``zero()`` where the parameter v is 0, else ``other()``."""
+    if isinstance(v, numbers.Real):
+        return zero() if v == 0 else other()
+    return o.where(o.abs(v) <= 0, zero(), other())  # not ==: PyTensor's compares identity
+
+
+def _is_one(v: Any) -> bool:
+    """Whether v is the number 1 (multiplying by an array v = 1 is exact, so arrays say no)."""
+    return isinstance(v, numbers.Real) and v == 1
+
+
+def _sqrt(o: Any, v: Any) -> Any:
+    return math.sqrt(v) if isinstance(v, numbers.Real) else o.sqrt(v)
+
+
+def _d_at_inf(o: Any, x: Any, d_of: Any, at_minus: float, at_plus: float) -> Any:
+    """A derivative formula ``d_of(x)`` with its limits at +-inf, computed from 0 in place of
+    +-inf, so that its own derivative (a second derivative) is not NaN there (inf * 0)."""
+    return _at_inf(o, x, d_of(o.where(o.isinf(x), 0, x)), at_minus, at_plus)
+
+
 def _integral(*names: str) -> Any:
     def ok(p: P) -> bool:
-        return all(p[n] is None or float(p[n]).is_integer() for n in names)
+        return all(
+            p[n] is None or (isinstance(p[n], numbers.Real) and float(p[n]).is_integer())
+            for n in names
+        )
 
     return ok
 
 
-# --- relu family (exact) -------------------------------------------------------------------
+# --- relu family (piecewise) ---------------------------------------------------------------
 
 
 def _relu(o: Any, x: Any, p: P) -> Any:
     s, m, t = p["negative_slope"], p["max_value"], p["threshold"]
     # (x - t) * s with its operand behind a where, which no optimizer distributes over (the
     # unused branch is 1, not 0: PyTensor sinks a product into a where with a zero branch)
-    y = o.where(x <= t, 0, x) if s == 0 else o.where(x > t, x, o.where(x > t, 1, x - t) * s)
+    y = _if_zero(
+        o,
+        s,
+        lambda: o.where(x <= t, 0, x),
+        lambda: o.where(x > t, x, o.where(x > t, 1, x - t) * s),
+    )
     return y if m is None else o.where(x >= m, m, y)
 
 
@@ -103,9 +155,25 @@ def _relu_d(o: Any, x: Any, p: P) -> Any:
     return _keep_nan(o, x, d)
 
 
+def _relu_ds(o: Any, x: Any, p: P) -> Any:
+    m, t = p["max_value"], p["threshold"]
+    d = o.where(x > t, 0, x - t)
+    return d if m is None else o.where(x >= m, 0, d)
+
+
+def _relu_dm(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, _pick(o, x, x >= p["max_value"], 1, 0))
+
+
+def _relu_dt(o: Any, x: Any, p: P) -> Any:
+    m, t = p["max_value"], p["threshold"]
+    d = _pick(o, x, x > t, 0, -p["negative_slope"])
+    return _keep_nan(o, x, d if m is None else o.where(x >= m, 0, d))
+
+
 def _relu_prepare(p: dict[str, Any]) -> dict[str, Any]:
     m, t = p["max_value"], p["threshold"]
-    if m is not None and m < t:
+    if m is not None and are_numbers(m, t) and m < t:
         raise ValueError(f"relu(): max_value ({m}) must be >= threshold ({t})")
     return p
 
@@ -125,32 +193,62 @@ def _relu6_d(o: Any, x: Any, p: P) -> Any:
 
 def _leaky(o: Any, x: Any, p: P) -> Any:
     s = p["negative_slope"]
-    return o.where(x <= 0, 0, x) if s == 0 else o.where(x > 0, x, x * s)
+    return _if_zero(o, s, lambda: o.where(x <= 0, 0, x), lambda: o.where(x > 0, x, x * s))
 
 
 def _leaky_d(o: Any, x: Any, p: P) -> Any:
     return _keep_nan(o, x, _pick(o, x, x > 0, 1, p["negative_slope"]))
 
 
+def _slope_partial(o: Any, x: Any, p: P) -> Any:
+    """d/ds of ``x > 0 ? x : s*x``: x where x <= 0 (its sign kept), NaN kept."""
+    return o.where(x > 0, 0, x)
+
+
+def _rrelu_dbound(o: Any, x: Any, p: P) -> Any:
+    return _slope_partial(o, x, p) * 0.5  # the slope is the mean of the two bounds
+
+
 def _rrelu_prepare(p: dict[str, Any]) -> dict[str, Any]:
     lower, upper = p["lower"], p["upper"]
+    if not are_numbers(lower, upper):
+        return p  # arrays: the formula takes their mean (so that their gradients flow)
     if lower > upper:
         raise ValueError(f"rrelu(): lower ({lower}) must be <= upper ({upper})")
+    # numbers: torch's slope, the mean in double precision, rounded to x's dtype once
     return {"lower": lower, "upper": upper, "negative_slope": (lower + upper) / 2}
 
 
+def _rrelu_slope(p: P) -> dict[str, Any]:
+    """The slope: of numbers, their mean (made by prepare); of arrays, the mean of the
+    arrays rounded to x's dtype, computed in the compute dtype."""
+    if "negative_slope" in p:
+        return {"negative_slope": p["negative_slope"]}
+    return {"negative_slope": (p["lower"] + p["upper"]) * 0.5}
+
+
+def _rrelu(o: Any, x: Any, p: P) -> Any:
+    s = _rrelu_slope(p)["negative_slope"]
+    if isinstance(s, numbers.Real):
+        return _leaky(o, x, {"negative_slope": s})
+    # an array slope (l + u) * 0.5 behind a where: PyTensor would flatten x * ((l + u) * 0.5)
+    # into (x * (l + u)) * 0.5, two roundings of a subnormal product
+    return _if_zero(
+        o, s, lambda: o.where(x <= 0, 0, x), lambda: o.where(x > 0, x, x * o.where(x > 0, 1, s))
+    )
+
+
+def _rrelu_d(o: Any, x: Any, p: P) -> Any:
+    return _leaky_d(o, x, _rrelu_slope(p))
+
+
 def _prelu(o: Any, x: Any, p: P) -> Any:
-    a = p["weight"]
-    return o.where(x > 0, x, o.where(o.abs(a) <= 0, 0, x * a))  # a = 0 clamps (no 0 * -inf)
+    a = p["weight"]  # a = 0 clamps (no 0 * -inf)
+    return _if_zero(o, a, lambda: o.where(x <= 0, 0, x), lambda: o.where(x > 0, x, x * a))
 
 
 def _prelu_d(o: Any, x: Any, p: P) -> Any:
-    return _keep_nan(o, x, o.where(x > 0, 1, p["weight"]))
-
-
-def prelu_dweight(o: Any, x: Any) -> Any:
-    """df/dweight = min(x, 0), 0 at the kink; NaN stays NaN."""
-    return o.where(x > 0, 0, x)
+    return _keep_nan(o, x, _pick(o, x, x > 0, 1, p["weight"]))
 
 
 def _hardtanh(o: Any, x: Any, p: P) -> Any:
@@ -163,8 +261,16 @@ def _hardtanh_d(o: Any, x: Any, p: P) -> Any:
     return _keep_nan(o, x, o.where(x <= lo, 0, _pick(o, x, x >= hi, 0, 1)))
 
 
+def _hardtanh_dlo(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, _pick(o, x, x <= p["min_val"], 1, 0))
+
+
+def _hardtanh_dhi(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, _pick(o, x, x >= p["max_val"], 1, 0))
+
+
 def _hardtanh_prepare(p: dict[str, Any]) -> dict[str, Any]:
-    if not p["min_val"] < p["max_val"]:
+    if are_numbers(p["min_val"], p["max_val"]) and not p["min_val"] < p["max_val"]:
         raise ValueError(f"hardtanh(): min_val ({p['min_val']}) must be < max_val ({p['max_val']})")
     return p
 
@@ -175,6 +281,15 @@ def _threshold(o: Any, x: Any, p: P) -> Any:
 
 def _step_d(o: Any, x: Any, t: Any) -> Any:
     return _keep_nan(o, x, _pick(o, x, x <= t, 0, 1))
+
+
+def _threshold_dvalue(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, _pick(o, x, x <= p["threshold"], 1, 0))
+
+
+def _flat(o: Any, x: Any, p: P) -> Any:
+    """The partial of a parameter that moves only a jump or a switch point: 0, NaN kept."""
+    return _keep_nan(o, x, o.full_like(x, 0))
 
 
 def _thresholded(o: Any, x: Any, p: P) -> Any:
@@ -228,23 +343,32 @@ def _linear(o: Any, x: Any, p: P) -> Any:
 
 
 def _linear_d(o: Any, x: Any, p: P) -> Any:
-    return o.where(o.isnan(x), x, 1)
+    return _keep_nan(o, x, o.full_like(x, 1))
 
 
 # --- exponential family --------------------------------------------------------------------
 
 
+# The exponential family selects its negative branch with x <= 0 (NaN falls to x) around an
+# operand selected with x > 0, never two selects on one predicate: XLA's CPU code merges those
+# and then loses the sign of a zero (elu(-0.0) must be -0.0).
+
+
 def _elu(o: Any, x: Any, p: P) -> Any:
-    return o.where(x > 0, x, o.expm1(o.where(x > 0, 0, x)) * p["alpha"])
+    return o.where(x <= 0, o.expm1(o.where(x > 0, 0, x)) * p["alpha"], x)
 
 
 def _elu_d(o: Any, x: Any, p: P) -> Any:
     return o.where(x > 0, 1, o.exp(o.where(x > 0, 0, x)) * p["alpha"])
 
 
+def _elu_dalpha(o: Any, x: Any, p: P) -> Any:
+    return o.where(x > 0, 0, o.expm1(o.where(x > 0, 0, x)))
+
+
 def _selu(o: Any, x: Any, p: P) -> Any:
     neg = o.expm1(o.where(x > 0, 0, x)) * _SELU_LA
-    return o.where(x > 0, x * SELU_LAMBDA, neg)
+    return o.where(x <= 0, neg, x * SELU_LAMBDA)
 
 
 def _selu_d(o: Any, x: Any, p: P) -> Any:
@@ -253,11 +377,23 @@ def _selu_d(o: Any, x: Any, p: P) -> Any:
 
 def _celu(o: Any, x: Any, p: P) -> Any:
     a = p["alpha"]
-    return o.where(x > 0, x, o.expm1(o.where(x > 0, 0, x) / a) * a)
+    return o.where(x <= 0, o.expm1(o.where(x > 0, 0, x) / a) * a, x)
 
 
 def _celu_d(o: Any, x: Any, p: P) -> Any:
-    return o.where(x > 0, 1, o.exp(o.where(x > 0, 0, x) / p["alpha"]))
+    def d(x: Any) -> Any:
+        return o.where(x > 0, 1, o.exp(o.where(x > 0, 0, x) / p["alpha"]))
+
+    return _d_at_inf(o, x, d, 0.0, 1.0)
+
+
+def _celu_dalpha(o: Any, x: Any, p: P) -> Any:
+    # d/da of a*expm1(u), u = x/a: expm1(u) - u*exp(u); -1 at x = -inf (where u*exp(u) is nan)
+    def d(x: Any) -> Any:
+        u = o.where(x > 0, 0, x) / p["alpha"]
+        return o.where(x > 0, 0, o.expm1(u) - u * o.exp(u))
+
+    return _d_at_inf(o, x, d, -1.0, 0.0)
 
 
 # --- sigmoid family ------------------------------------------------------------------------
@@ -268,7 +404,7 @@ def _sigmoid(o: Any, x: Any, p: P) -> Any:
 
 
 def _sigmoid_d(o: Any, x: Any, p: P) -> Any:
-    sp, sm = _sigmoids(o, x)
+    sp, sm = _sigmoids(o, x, smooth=True)
     return sp * sm
 
 
@@ -288,14 +424,17 @@ def _silu(o: Any, x: Any, p: P) -> Any:
 
 
 def _silu_d(o: Any, x: Any, p: P) -> Any:
-    sp, sm = _sigmoids(o, x)
-    return _at_inf(o, x, sp * (x * sm + 1), 0.0, 1.0)
+    def d(x: Any) -> Any:
+        sp, sm = _sigmoids(o, x, smooth=True)
+        return sp * (x * sm + 1)
+
+    return _d_at_inf(o, x, d, 0.0, 1.0)
 
 
 def _softplus_core(o: Any, x: Any, beta: Any) -> Any:
-    bx = x * beta if beta != 1 else x
-    tail = o.log1p(o.exp(-o.abs(bx)))
-    if beta != 1:
+    one = _is_one(beta)
+    tail = o.log1p(o.exp(-o.abs(x if one else x * beta)))
+    if not one:
         tail = tail / beta
     return tail + o.where(x > 0, x, 0)
 
@@ -308,8 +447,26 @@ def _softplus(o: Any, x: Any, p: P) -> Any:
 
 def _softplus_d(o: Any, x: Any, p: P) -> Any:
     beta, t = p["beta"], p["threshold"]
-    d = _sigmoids(o, x * beta if beta != 1 else x)[0]
+    d = _sigmoids(o, x if _is_one(beta) else x * beta, smooth=True)[0]
     return d if t is None else o.where(x * beta > t, 1, d)
+
+
+def _softplus_dbeta(o: Any, x: Any, p: P) -> Any:
+    # f = L(bx)/b with L = softplus: df/db = (x*sigmoid(bx) - f)/b, written as two terms of one
+    # sign (no cancellation): x > 0: -x*sigmoid(-bx) - tail/b; x <= 0: x*sigmoid(bx) - tail/b
+    beta, t = p["beta"], p["threshold"]
+
+    def d(x: Any) -> Any:
+        bx = x if _is_one(beta) else x * beta
+        sp, sm = _sigmoids(o, bx, smooth=True)
+        tail = o.log1p(o.exp(_neg_abs(o, bx, True, bx >= 0)))
+        if not _is_one(beta):
+            tail = tail / beta
+        d = o.where(x > 0, -(x * sm), x * sp) - tail
+        return d if _is_one(beta) else d / beta
+
+    d = _d_at_inf(o, x, d, 0.0, 0.0)
+    return d if t is None else o.where((x if _is_one(beta) else x * beta) > t, 0, d)
 
 
 def _log_sigmoid(o: Any, x: Any, p: P) -> Any:
@@ -319,13 +476,13 @@ def _log_sigmoid(o: Any, x: Any, p: P) -> Any:
 
 
 def _log_sigmoid_d(o: Any, x: Any, p: P) -> Any:
-    return _sigmoids(o, x)[1]
+    return _sigmoids(o, x, smooth=True)[1]
 
 
-def _tanh_softplus(o: Any, x: Any) -> tuple[Any, Any]:
+def _tanh_softplus(o: Any, x: Any, smooth: bool = False) -> tuple[Any, Any]:
     """(g, 1 - g) for g = tanh(softplus(x)), from t = exp(-|x|) without cancellation."""
-    t = o.exp(-o.abs(x))
     positive = x > 0
+    t = o.exp(_neg_abs(o, x, smooth, positive))
     # x > 0: g = (1 + 2t) / (1 + 2t + 2t^2);  x <= 0: g = t(2 + t) / (2 + t(2 + t)).
     n_pos = t + t + 1
     n_neg = t * (t + 2)
@@ -342,9 +499,12 @@ def _mish(o: Any, x: Any, p: P) -> Any:
 
 
 def _mish_d(o: Any, x: Any, p: P) -> Any:
-    g, omg = _tanh_softplus(o, x)
-    s = _sigmoids(o, x)[0]
-    return _at_inf(o, x, g + x * (omg * (g + 1)) * s, 0.0, 1.0)
+    def d(x: Any) -> Any:
+        g, omg = _tanh_softplus(o, x, smooth=True)
+        s = _sigmoids(o, x, smooth=True)[0]
+        return g + x * (omg * (g + 1)) * s
+
+    return _d_at_inf(o, x, d, 0.0, 1.0)
 
 
 # --- gelu ----------------------------------------------------------------------------------
@@ -400,12 +560,14 @@ def _gelu_d(o: Any, x: Any, p: P) -> Any:
     if p["approximate"]:
         x = o.where(o.abs(x) > 20, _pick(o, x, x > 0, 20, -20), x)  # derivative is 1/0 there
         z2 = (x * x * x * _GELU_TANH_C + x) * (2 * _SQRT_2_OVER_PI)
-        sp, sm = _sigmoids(o, z2)
+        sp, sm = _sigmoids(o, z2, smooth=True)
         dz2 = (x * x * (3 * _GELU_TANH_C) + 1) * (2 * _SQRT_2_OVER_PI)
-        d = sp + x * (sp * sm) * dz2
-    else:
-        d = o.erfc(x * -_INV_SQRT2) * 0.5 + x * o.exp(x * x * -0.5) * _INV_SQRT_2PI
-    return _at_inf(o, x, d, 0.0, 1.0)
+        return sp + x * (sp * sm) * dz2
+
+    def d(x: Any) -> Any:
+        return o.erfc(x * -_INV_SQRT2) * 0.5 + x * o.exp(x * x * -0.5) * _INV_SQRT_2PI
+
+    return _d_at_inf(o, x, d, 0.0, 1.0)
 
 
 # --- squareplus ----------------------------------------------------------------------------
@@ -413,7 +575,7 @@ def _gelu_d(o: Any, x: Any, p: P) -> Any:
 
 def _squareplus(o: Any, x: Any, p: P) -> Any:
     b = p["b"]
-    s = o.hypot(x, math.sqrt(b))
+    s = o.hypot(x, _sqrt(o, b))
     half_s = s * 0.5
     neg = (b * 0.25) / (half_s - x * 0.5)  # (x + s)/2 = b / (2 (s - x)) for x < 0
     return o.where(x >= 0, x * 0.5 + half_s, neg)
@@ -421,10 +583,22 @@ def _squareplus(o: Any, x: Any, p: P) -> Any:
 
 def _squareplus_d(o: Any, x: Any, p: P) -> Any:
     b = p["b"]
-    s = o.hypot(x, math.sqrt(b))
-    pos = (x / s + 1) * 0.5
-    neg = (b * 0.5) / (s * (s - x))
-    return _at_inf(o, x, o.where(x >= 0, pos, neg), 0.0, 1.0)
+
+    def d(x: Any) -> Any:
+        s = o.hypot(x, _sqrt(o, b))
+        pos = (x / s + 1) * 0.5
+        # the negative branch from x < 0 only (its s - x is 0 for large positive x: a second
+        # derivative through the unused branch would be NaN)
+        xn = o.where(x >= 0, -1, x)
+        sn = o.hypot(xn, _sqrt(o, b))
+        neg = (b * 0.5) / (sn * (sn - xn))
+        return o.where(x >= 0, pos, neg)
+
+    return _d_at_inf(o, x, d, 0.0, 1.0)
+
+
+def _squareplus_db(o: Any, x: Any, p: P) -> Any:
+    return 0.25 / o.hypot(x, _sqrt(o, p["b"]))
 
 
 # --- the catalog ---------------------------------------------------------------------------
@@ -441,12 +615,13 @@ _SPECS = [
         "x >= max_value ? max_value : (x > threshold ? x : negative_slope*(x - threshold))",
         _relu,
         _relu_d,
+        class_name="ReLU",
         params=(
             Param("negative_slope", 0.0, _f, "slope below threshold"),
             Param("max_value", None, _opt, "saturation value, None for none"),
             Param("threshold", 0.0, _f, "the kink"),
         ),
-        exact=True,
+        piecewise=True,
         integer_ok=_integral("negative_slope", "max_value", "threshold"),
         kinks=_relu_kinks,
         prepare=_relu_prepare,
@@ -454,6 +629,7 @@ _SPECS = [
             {"negative_slope": 0.1, "max_value": 6.0, "threshold": 0.5},
             {"max_value": 6.0},
         ),
+        partials={"negative_slope": _relu_ds, "max_value": _relu_dm, "threshold": _relu_dt},
     ),
     Spec(
         "relu6",
@@ -461,7 +637,8 @@ _SPECS = [
         "min(max(x, 0), 6)",
         _relu6,
         _relu6_d,
-        exact=True,
+        class_name="ReLU6",
+        piecewise=True,
         integer_ok=lambda p: True,
         kinks=lambda p: ((0.0, 0.0), (6.0, 0.0)),
     ),
@@ -471,10 +648,12 @@ _SPECS = [
         "x > 0 ? x : negative_slope*x",
         _leaky,
         _leaky_d,
+        class_name="LeakyReLU",
         params=(Param("negative_slope", 0.01, _f, "slope for x <= 0"),),
-        exact=True,
+        piecewise=True,
         kinks=lambda p: ((0.0, p["negative_slope"]),),
         examples=({"negative_slope": 0.2}, {"negative_slope": 3.0}, {"negative_slope": -0.5}),
+        partials={"negative_slope": _slope_partial},
     ),
     Spec(
         "prelu",
@@ -482,25 +661,29 @@ _SPECS = [
         "x > 0 ? x : weight*x;  df/dweight = min(x, 0)",
         _prelu,
         _prelu_d,
+        class_name="PReLU",
         params=(Param("weight", REQUIRED, array_param, "the slopes", array=True),),
-        exact=True,
+        piecewise=True,
         kinks=lambda p: ((0.0, p["weight"]),),
         examples=({"weight": 0.25},),
+        partials={"weight": _slope_partial},
     ),
     Spec(
         "rrelu",
         "Randomized leaky relu in evaluation mode: the mean slope (lower + upper) / 2.",
         "x > 0 ? x : ((lower + upper)/2)*x",
-        _leaky,
-        _leaky_d,
+        _rrelu,
+        _rrelu_d,
+        class_name="RReLU",
         params=(
             Param("lower", 1 / 8, _f, "lower bound of the slope"),
             Param("upper", 1 / 3, _f, "upper bound of the slope"),
         ),
-        exact=True,
+        piecewise=True,
         kinks=lambda p: ((0.0, p["negative_slope"]),),
         prepare=_rrelu_prepare,
         examples=({"lower": 0.1, "upper": 0.3},),
+        partials={"lower": _rrelu_dbound, "upper": _rrelu_dbound},
     ),
     Spec(
         "elu",
@@ -508,9 +691,11 @@ _SPECS = [
         "x > 0 ? x : alpha*expm1(x)",
         _elu,
         _elu_d,
+        class_name="ELU",
         params=(Param("alpha", 1.0, _f, "scale of the negative part"),),
         kinks=lambda p: ((0.0, p["alpha"]),),
         examples=({"alpha": 0.5},),
+        partials={"alpha": _elu_dalpha},
     ),
     Spec(
         "selu",
@@ -518,6 +703,7 @@ _SPECS = [
         f"lambda * (x > 0 ? x : alpha*expm1(x)), alpha={SELU_ALPHA!r}, lambda={SELU_LAMBDA!r}",
         _selu,
         _selu_d,
+        class_name="SELU",
         kinks=lambda p: ((0.0, SELU_LAMBDA * SELU_ALPHA),),
     ),
     Spec(
@@ -526,9 +712,11 @@ _SPECS = [
         "x > 0 ? x : alpha*expm1(x/alpha)",
         _celu,
         _celu_d,
+        class_name="CELU",
         params=(Param("alpha", 1.0, _pos, "scale, > 0"),),
         kinks=lambda p: ((0.0, 1.0),),
         examples=({"alpha": 2.0},),
+        partials={"alpha": _celu_dalpha},
     ),
     Spec(
         "gelu",
@@ -537,7 +725,10 @@ _SPECS = [
         "tanh form: x*(1 + tanh(sqrt(2/pi)*(x + 0.044715 x^3)))/2",
         _gelu,
         _gelu_d,
-        params=(Param("approximate", False, choice_gelu, "False/'none' or True/'tanh'"),),
+        class_name="GELU",
+        params=(
+            Param("approximate", False, choice_gelu, "False/'none' or True/'tanh'", numeric=False),
+        ),
         examples=({"approximate": True},),
     ),
     Spec(
@@ -546,6 +737,7 @@ _SPECS = [
         "x*sigmoid(x)",
         _silu,
         _silu_d,
+        class_name="SiLU",
         aliases=("swish",),
     ),
     Spec(
@@ -566,6 +758,7 @@ _SPECS = [
             Param("threshold", None, _opt, "beta*x above which the result is x"),
         ),
         examples=({"beta": 2.0}, {"beta": 1.0, "threshold": 20.0}),
+        partials={"beta": _softplus_dbeta, "threshold": _flat},
     ),
     Spec(
         "log_sigmoid",
@@ -581,7 +774,7 @@ _SPECS = [
         _hardswish,
         _hardswish_d,
         aliases=("hard_swish", "hard_silu"),
-        exact=True,
+        piecewise=True,
         kinks=lambda p: ((-3.0, 0.0), (3.0, 1.0)),
     ),
     Spec(
@@ -590,7 +783,8 @@ _SPECS = [
         "relu6(x + 3)/6",
         _hard_sigmoid,
         _hard_sigmoid_d,
-        exact=True,
+        class_name="Hardsigmoid",
+        piecewise=True,
         kinks=lambda p: ((-3.0, 0.0), (3.0, 0.0)),
     ),
     Spec(
@@ -603,11 +797,12 @@ _SPECS = [
             Param("min_val", -1.0, _f, "lower bound"),
             Param("max_val", 1.0, _f, "upper bound"),
         ),
-        exact=True,
+        piecewise=True,
         integer_ok=_integral("min_val", "max_val"),
         kinks=lambda p: ((p["min_val"], 0.0), (p["max_val"], 0.0)),
         prepare=_hardtanh_prepare,
         examples=({"min_val": -2.0, "max_val": 0.5},),
+        partials={"min_val": _hardtanh_dlo, "max_val": _hardtanh_dhi},
     ),
     Spec(
         "threshold",
@@ -619,10 +814,11 @@ _SPECS = [
             Param("threshold", REQUIRED, _f, "the kink"),
             Param("value", REQUIRED, _f, "the value at and below threshold", output=True),
         ),
-        exact=True,
+        piecewise=True,
         integer_ok=_integral("value"),
         kinks=lambda p: ((p["threshold"], 0.0),),
         examples=({"threshold": 0.5, "value": -2.0}, {"threshold": 0.0, "value": 0.0}),
+        partials={"threshold": _flat, "value": _threshold_dvalue},
     ),
     Spec(
         "thresholded_relu",
@@ -630,10 +826,12 @@ _SPECS = [
         "x > theta ? x : 0",
         _thresholded,
         lambda o, x, p: _step_d(o, x, p["theta"]),
+        class_name="ThresholdedReLU",
         params=(Param("theta", 1.0, _f, "the kink"),),
-        exact=True,
+        piecewise=True,
         kinks=lambda p: ((p["theta"], 0.0),),
         examples=({"theta": 0.25},),
+        partials={"theta": _flat},
     ),
     Spec(
         "squared_relu",
@@ -641,7 +839,8 @@ _SPECS = [
         "relu(x)**2",
         _squared_relu,
         _squared_relu_d,
-        exact=True,
+        class_name="SquaredReLU",
+        piecewise=True,
         integer_ok=lambda p: True,
         kinks=lambda p: ((0.0, 0.0),),
     ),
@@ -653,6 +852,7 @@ _SPECS = [
         _squareplus_d,
         params=(Param("b", 4.0, _pos, "smoothness, > 0"),),
         examples=({"b": 0.5},),
+        partials={"b": _squareplus_db},
     ),
     Spec(
         "sigmoid",
@@ -674,8 +874,9 @@ _SPECS = [
         "x",
         _linear,
         _linear_d,
+        class_name="Identity",
         aliases=("identity",),
-        exact=True,
+        piecewise=True,
     ),
 ]
 

@@ -22,10 +22,12 @@ from typing import Any
 import numpy as np
 
 from . import _reference as ref
+from . import backends
 from ._activation import get
 from ._catalog import CATALOG
 from ._dtypes import FORMATS, round_to
 from ._spec import REQUIRED, Spec
+from .backends import Library
 
 __all__ = [
     "BOUNDS",
@@ -33,13 +35,18 @@ __all__ = [
     "VALUE_FLOOR",
     "Harness",
     "Result",
+    "Unavailable",
+    "all_backends",
     "bounds",
     "cells",
     "check_cells",
+    "checks",
+    "eager_harness",
     "harnesses",
     "inputs",
     "param_sets",
     "run",
+    "unavailable",
 ]
 
 VALUE_FLOOR = 2.0**-10
@@ -57,7 +64,7 @@ DIVISION_BOUNDS: dict[str, tuple[float, float]] = {"hardswish": (3, 3), "hard_si
 
 def bounds(spec: Spec, dtype: str) -> tuple[float, float]:
     """The (value, derivative) ULP bounds of ``spec`` in ``dtype`` (0 means bitwise)."""
-    if spec.exact:
+    if spec.piecewise:
         return DIVISION_BOUNDS.get(spec.name, (0, 0))
     return BOUNDS[dtype]
 
@@ -171,138 +178,11 @@ class Harness:
     version: str = ""
 
 
-def _numpy_harness() -> Harness:
-    return Harness(
-        name="numpy",
-        dtypes=BACKEND_DTYPES["numpy"],
-        make=lambda v, dtype: np.asarray(v).astype(dtype),
-        value=lambda f, x, kw: f(x, **kw),
-        grad=lambda f, x, kw: f.derivative(x, **kw),
-        to_numpy=lambda y: np.asarray(y, dtype=np.float64),
-        version=np.__version__,
-    )
-
-
-def _torch_harness() -> Harness:
-    import torch
-
-    dtypes = {
-        "float16": torch.float16,
-        "bfloat16": torch.bfloat16,
-        "float32": torch.float32,
-        "float64": torch.float64,
-    }
-
-    def grad(f: Any, x: Any, kw: Mapping[str, Any]) -> Any:
-        x = x.detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(f(x, **kw), x, torch.ones_like(x))
-        return g
-
-    return Harness(
-        name="torch",
-        dtypes=BACKEND_DTYPES["torch"],
-        make=lambda v, dtype: torch.tensor(np.asarray(v, dtype=np.float64)).to(dtypes[dtype]),
-        value=lambda f, x, kw: f(x, **kw),
-        grad=grad,
-        to_numpy=lambda y: y.detach().to(torch.float64).cpu().numpy(),
-        version=torch.__version__,
-    )
-
-
-def _tensorflow_harness() -> Harness:
-    import tensorflow as tf
-
-    def grad(f: Any, x: Any, kw: Mapping[str, Any]) -> Any:
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = f(x, **kw)
-        return tape.gradient(y, x, output_gradients=tf.ones_like(y))
-
-    return Harness(
-        name="tensorflow",
-        dtypes=BACKEND_DTYPES["tensorflow"],
-        make=lambda v, dtype: tf.cast(tf.constant(np.asarray(v, dtype=np.float64)), dtype),
-        value=lambda f, x, kw: f(x, **kw),
-        grad=grad,
-        to_numpy=lambda y: tf.cast(y, tf.float64).numpy(),
-        flushes_subnormals=True,
-        version=tf.__version__,
-    )
-
-
-def _jax_harness() -> Harness:
-    import contextlib
-
-    import jax
-    import jax.numpy as jnp
-
-    def ctx(dtype: Any) -> Any:  # float64 needs x64, for this call only
-        return jax.enable_x64(True) if str(dtype) == "float64" else contextlib.nullcontext()
-
-    def make(v: np.ndarray, dtype: str) -> Any:
-        with ctx(dtype):
-            return jnp.asarray(np.asarray(v, dtype=np.float64)).astype(dtype)
-
-    def value(f: Any, x: Any, kw: Mapping[str, Any]) -> Any:
-        with ctx(x.dtype):
-            return f(x, **kw)
-
-    def grad(f: Any, x: Any, kw: Mapping[str, Any]) -> Any:
-        with ctx(x.dtype):
-            y, pullback = jax.vjp(lambda x: f(x, **kw), x)
-            return pullback(jnp.ones_like(y))[0]
-
-    def to_numpy(y: Any) -> np.ndarray:
-        with ctx(y.dtype):
-            return np.asarray(y.astype(jnp.float32) if y.dtype == jnp.bfloat16 else y).astype(
-                np.float64
-            )
-
-    return Harness(
-        name="jax",
-        dtypes=BACKEND_DTYPES["jax"],
-        make=make,
-        value=value,
-        grad=grad,
-        to_numpy=to_numpy,
-        flushes_subnormals=True,
-        version=jax.__version__,
-    )
-
-
-def _pytensor_harness() -> Harness:
-    import pytensor
-    import pytensor.tensor as pt
-
-    compiled: dict[tuple[str, str, str], Any] = {}
-
-    def run(f: Any, x: np.ndarray, kw: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        key = (f.__name__, repr(sorted(kw.items())), str(x.dtype))
-        if key not in compiled:
-            v = pt.vector("x", dtype=str(x.dtype))
-            y = f(v, **kw)
-            g = pytensor.grad(y.sum(), v)
-            # PyTensor's numba backend compiles with fastmath by default, which lets LLVM
-            # reassociate arithmetic; the contract holds with it off (docs/backends.md).
-            with pytensor.config.change_flags(numba__fastmath=False):
-                compiled[key] = pytensor.function([v], [y, g])  # pyright: ignore[reportArgumentType]
-        return compiled[key](x)  # type: ignore[no-any-return]
-
-    return Harness(
-        name="pytensor",
-        dtypes=BACKEND_DTYPES["pytensor"],
-        make=lambda v, dtype: np.asarray(v).astype(dtype),
-        value=lambda f, x, kw: run(f, x, kw)[0],
-        grad=lambda f, x, kw: run(f, x, kw)[1],
-        to_numpy=lambda y: np.asarray(y, dtype=np.float64),
-        version=pytensor.__version__,
-    )
-
-
-def _eager_harness(
-    name: str, version: str, check: Callable[[Any], None] = lambda y: None
+def eager_harness(
+    lib: Library, version: str, check: Callable[[Any], None] = lambda y: None
 ) -> Harness:
-    """A backend without autograd (array-api-strict, Dask): ``grad`` is the derivative."""
+    """The harness of a library without autograd: ``grad`` is ``derivative``; ``check`` is
+    run on every result."""
     from ._convert import to_backend, to_numpy
 
     def back(y: Any) -> np.ndarray:
@@ -310,68 +190,58 @@ def _eager_harness(
         return np.asarray(to_numpy(y), dtype=np.float64)
 
     return Harness(
-        name=name,
-        dtypes=BACKEND_DTYPES[name],
-        make=lambda v, dtype: to_backend(np.asarray(v).astype(dtype), name),
+        name=lib.name,
+        dtypes=lib.dtypes,
+        make=lambda v, dtype: to_backend(np.asarray(v).astype(dtype), lib.name),
         value=lambda f, x, kw: f(x, **kw),
         grad=lambda f, x, kw: f.derivative(x, **kw),
         to_numpy=back,
+        flushes_subnormals=lib.flushes_subnormals,
         version=version,
     )
 
 
-def _array_api_strict_harness() -> Harness:
-    import array_api_strict as xp
-
-    return _eager_harness("array_api_strict", xp.__version__)
-
-
-def _dask_harness() -> Harness:
-    import dask
-    import dask.array as da
-
-    def lazy(y: Any) -> None:
-        assert isinstance(y, da.Array), f"a Dask array in gave {type(y).__name__} out"
-
-    return _eager_harness("dask", dask.__version__, lazy)
-
-
-# backend name -> (module that must be importable, harness factory)
-_HARNESSES: dict[str, tuple[str, Callable[[], Harness]]] = {
-    "numpy": ("numpy", _numpy_harness),
-    "torch": ("torch", _torch_harness),
-    "tensorflow": ("tensorflow", _tensorflow_harness),
-    "jax": ("jax", _jax_harness),
-    "pytensor": ("pytensor", _pytensor_harness),
-    "array_api_strict": ("array_api_strict", _array_api_strict_harness),
-    "dask": ("dask", _dask_harness),
-}
-ALL_BACKENDS = tuple(_HARNESSES)
-# the dtypes each backend's framework has (PyTensor's default numba backend lacks float16)
-BACKEND_DTYPES: dict[str, tuple[str, ...]] = {
-    "numpy": ("float16", "float32", "float64"),
-    "torch": ("float16", "bfloat16", "float32", "float64"),
-    "tensorflow": ("float16", "bfloat16", "float32", "float64"),
-    "jax": ("float16", "bfloat16", "float32", "float64"),
-    "pytensor": ("float32", "float64"),
-    "array_api_strict": ("float32", "float64"),  # the standard has no float16
-    "dask": ("float16", "float32", "float64"),
-}
+def all_backends() -> tuple[str, ...]:
+    """The names of every backend the matrix covers (installed or not)."""
+    return tuple(lib.name for lib in backends.libraries())
 
 
 def installed(name: str) -> bool:
     import importlib.util
 
-    return importlib.util.find_spec(_HARNESSES[name][0]) is not None
+    return importlib.util.find_spec(backends.library(name).module) is not None
 
 
 def harnesses(names: Iterable[str] | None = None) -> list[Harness]:
     """The harnesses of the installed backends (all of them when ``names`` is None)."""
-    wanted = list(_HARNESSES) if names is None else list(names)
-    unknown = [n for n in wanted if n not in _HARNESSES]
+    known = all_backends()
+    wanted = list(known) if names is None else list(names)
+    unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise ValueError(f"unknown backend(s) {unknown}; known: {', '.join(_HARNESSES)}")
-    return [_HARNESSES[n][1]() for n in wanted if installed(n)]
+        raise ValueError(f"unknown backend(s) {unknown}; known: {', '.join(known)}")
+    found = []
+    for n in wanted:
+        if not installed(n):
+            continue
+        try:
+            found.append(checks(n).harness())
+        except Unavailable as exc:  # installed, but not usable here (Keras on its numpy backend)
+            unavailable[n] = str(exc)
+    return found
+
+
+class Unavailable(RuntimeError):
+    """A backend is installed but its checks cannot run in this environment."""
+
+
+unavailable: dict[str, str] = {}  # backend -> why harnesses() left it out
+
+
+def checks(name: str) -> Any:
+    """The module that drives backend ``name`` in the checks (imports its framework)."""
+    import importlib
+
+    return importlib.import_module(backends.library(name).checks)
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -452,7 +322,8 @@ def compare(
     """The worst error in ULPs, and a description of each point out of bounds.
 
     ``flushed`` (for backends that flush subnormals, rule 7) gives the reference at +-0 for a
-    subnormal input; a subnormal or zero result then matches a subnormal or zero reference.
+    subnormal input, and lets a subnormal reference come out as a zero of its sign; exact zeros
+    keep their sign (rule 6) everywhere.
     """
     fmt = FORMATS[dtype]
     tiny = fmt.smallest_normal
@@ -466,8 +337,16 @@ def compare(
         errs = []
         for c in candidates:
             want = ref.round_to_format(c, fmt)
-            if flushed is not None and abs(g) <= tiny and abs(want) <= tiny:
-                errs.append(0.0)  # both +-0 under rule 7 (XLA flushes results equal to tiny too)
+            if (
+                flushed is not None
+                and want != 0
+                and abs(want) <= tiny
+                and (g == 0 or g == want)
+                and math.copysign(1.0, g) == math.copysign(1.0, want)
+            ):
+                # rule 7: a subnormal result (XLA: also +-tiny) may come out as a zero of its
+                # sign; an exact zero reference is not subnormal, its sign is checked below
+                errs.append(0.0)
             else:
                 errs.append(_error(g, c, fmt, floor, bound, signed_zero))
         err = min(errs)

@@ -66,12 +66,26 @@ def _owner(cls: type) -> Backend | None:
     return None
 
 
+def _is_keras2_symbolic(cls: type) -> bool:
+    return cls.__name__ == "KerasTensor" and cls.__module__.startswith(
+        ("tf_keras.", "keras.src.engine.", "keras.engine.")
+    )
+
+
 def _resolve(cls: type) -> Backend:
     # No lock: resolution is idempotent (racing threads store the same backend), loading a
     # backend is locked in backends.get, and torch.compile can trace this function.
     backend = _owner(cls)
     if backend is None and _backends.read_entry_points():
         backend = _owner(cls)
+    if backend is None and _is_keras2_symbolic(cls):
+        raise UnsupportedArrayType(
+            "Keras 2 symbolic tensors (the functional API of tf-keras / Keras 2) are not "
+            "supported; the library supports Keras 3's. With Keras 2, give the activation to a "
+            "layer (keras.layers.Dense(8, activation=activations.gelu)) or wrap the call in "
+            "keras.layers.Lambda, where it receives TensorFlow tensors",
+            cls,
+        )
     if backend is None:
         raise UnsupportedArrayType(
             f"no backend handles arrays of type {cls.__module__}.{cls.__qualname__}; "

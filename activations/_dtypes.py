@@ -87,6 +87,8 @@ def _round_exact(value: float, fmt: Format) -> float:
 def round_to(value: float | int, name: str) -> float | int:
     """Round a Python number to the format ``name`` (an integer dtype name gives an int).
 
+    Examples
+    --------
     >>> round_to(0.1, "float16")
     0.0999755859375
     """

@@ -206,6 +206,13 @@ def _squareplus_d(x: float, p: Mapping[str, Any]) -> Num:
     return (1 + x / mpmath.sqrt(x * x + p["b"])) / 2
 
 
+def _rrelu_slope(p: Mapping[str, Any], c: Callable[[Num], float] | None) -> Num:
+    if "negative_slope" in p:
+        return p["negative_slope"]
+    total = mpmath.mpf(p["lower"]) + p["upper"]
+    return (total if c is None else c(total)) / 2
+
+
 def _step(x: float, t: float) -> float:
     return 1.0 if x > t else 0.0
 
@@ -218,7 +225,12 @@ _DEFS: dict[str, tuple[Callable[..., Num], Callable[..., Num]]] = {
     ),
     "leaky_relu": (_leaky, lambda x, p: 1.0 if x > 0 else float(p["negative_slope"])),
     "prelu": (_prelu, lambda x, p: 1.0 if x > 0 else float(p["weight"])),
-    "rrelu": (_leaky, lambda x, p: 1.0 if x > 0 else float(p["negative_slope"])),
+    # numbers: the slope made by prepare (rounded to the dtype like every parameter); arrays:
+    # the mean of the rounded bounds, their sum rounded in the compute format
+    "rrelu": (
+        lambda x, p, c: _leaky(x, {"negative_slope": _rrelu_slope(p, c)}, c),
+        lambda x, p: 1.0 if x > 0 else _rrelu_slope(p, None),
+    ),
     "elu": (_elu, lambda x, p: 1.0 if x > 0 else p["alpha"] * mpmath.exp(x)),
     "selu": (
         _selu,
@@ -284,7 +296,12 @@ _LIMITS: dict[str, Callable[[Mapping[str, Any]], tuple[float, float, float, floa
     "relu6": lambda p: (0.0, 6.0, 0.0, 0.0),
     "leaky_relu": lambda p: (_slope_limit(p["negative_slope"]), _INF, p["negative_slope"], 1.0),
     "prelu": lambda p: (_slope_limit(p["weight"]), _INF, p["weight"], 1.0),
-    "rrelu": lambda p: (_slope_limit(p["negative_slope"]), _INF, p["negative_slope"], 1.0),
+    "rrelu": lambda p: (
+        _slope_limit(_rrelu_slope(p, None)),
+        _INF,
+        float(_rrelu_slope(p, None)),
+        1.0,
+    ),
     "elu": lambda p: (-p["alpha"], _INF, 0.0, 1.0),
     "selu": lambda p: (float(-SELU_LAMBDA * SELU_ALPHA), _INF, 0.0, float(SELU_LAMBDA)),
     "celu": lambda p: (-p["alpha"], _INF, 0.0, 1.0),
@@ -346,3 +363,119 @@ def ulp_error(got: float, ref: Num, fmt: Format, floor: float) -> float:
     if scale > fmt.max_value:
         scale = fmt.max_value
     return float(diff) / fmt.ulp(scale)
+
+
+# --- parameter gradients and second derivatives -----------------------------------------------
+# d f / d parameter for each numeric parameter, from the definitions above; at a kink that a
+# parameter moves, the same side as the derivative in x takes (docs/conventions.md). Each takes
+# (x, p) with x finite; the limits at +-inf are in _PARTIAL_LIMITS.
+
+
+def _neg_part(x: float) -> Num:
+    return 0.0 if x > 0 else x
+
+
+def _relu_partial(name: str) -> Callable[[float, Mapping[str, Any]], Num]:
+    def partial(x: float, p: Mapping[str, Any]) -> Num:
+        s, m, t = p["negative_slope"], p["max_value"], p["threshold"]
+        if m is not None and x >= m:
+            return 1.0 if name == "max_value" else 0.0
+        if name == "max_value" or x > t:
+            return 0.0
+        return mpmath.mpf(x) - t if name == "negative_slope" else -float(s)
+
+    return partial
+
+
+def _celu_dalpha(x: float, p: Mapping[str, Any]) -> Num:
+    if x > 0:
+        return 0.0
+    u = mpmath.mpf(x) / p["alpha"]
+    return mpmath.expm1(u) - u * mpmath.exp(u)
+
+
+def _softplus_dbeta(x: float, p: Mapping[str, Any]) -> Num:
+    b, t = p["beta"], p["threshold"]
+    bx = b * mpmath.mpf(x)
+    if t is not None and bx > t:
+        return 0.0
+    f = _softplus_m(bx) / b
+    return (x * _sig(bx) - f) / b
+
+
+_PARTIALS: dict[str, dict[str, Callable[[float, Mapping[str, Any]], Num]]] = {
+    "relu": {n: _relu_partial(n) for n in ("negative_slope", "max_value", "threshold")},
+    "leaky_relu": {"negative_slope": lambda x, p: _neg_part(x)},
+    "prelu": {"weight": lambda x, p: _neg_part(x)},
+    "rrelu": {
+        "lower": lambda x, p: mpmath.mpf(_neg_part(x)) / 2,
+        "upper": lambda x, p: mpmath.mpf(_neg_part(x)) / 2,
+    },
+    "elu": {"alpha": lambda x, p: 0.0 if x > 0 else mpmath.expm1(x)},
+    "celu": {"alpha": _celu_dalpha},
+    "softplus": {"beta": _softplus_dbeta, "threshold": lambda x, p: 0.0},
+    "hardtanh": {
+        "min_val": lambda x, p: 1.0 if x <= p["min_val"] else 0.0,
+        "max_val": lambda x, p: 1.0 if x >= p["max_val"] else 0.0,
+    },
+    "threshold": {
+        "threshold": lambda x, p: 0.0,
+        "value": lambda x, p: 1.0 if x <= p["threshold"] else 0.0,
+    },
+    "thresholded_relu": {"theta": lambda x, p: 0.0},
+    "squareplus": {"b": lambda x, p: 1 / (4 * mpmath.sqrt(mpmath.mpf(x) ** 2 + p["b"]))},
+}
+
+
+def _partial_limit(name: str, param: str, p: Mapping[str, Any], sign: float) -> float:
+    """d f / d param at x = sign * inf."""
+    if name == "relu":
+        m = p["max_value"]
+        if sign > 0:
+            return 1.0 if param == "max_value" and m is not None else 0.0
+        return {
+            "negative_slope": -_INF,
+            "max_value": 0.0,
+            "threshold": -float(p["negative_slope"]),
+        }[param]
+    if name in ("leaky_relu", "prelu", "rrelu"):
+        return -_INF if sign < 0 else 0.0
+    if name in ("elu", "celu"):
+        return -1.0 if sign < 0 else 0.0
+    if name == "hardtanh":
+        return 1.0 if (param == "min_val") == (sign < 0) else 0.0
+    if name == "threshold" and param == "value":
+        return 1.0 if sign < 0 else 0.0
+    return 0.0  # softplus, squareplus, the switch points
+
+
+def partial_names(name: str) -> tuple[str, ...]:
+    """The parameters of activation ``name`` that the reference has a partial derivative for."""
+    return tuple(_PARTIALS.get(name, {}))
+
+
+def partial(name: str, param: str, x: float, params: Mapping[str, Any]) -> Num:
+    """d f / d param at x in high precision (parameters already rounded to x's dtype)."""
+    if math.isnan(x):
+        return math.nan
+    if math.isinf(x):
+        return _partial_limit(name, param, params, x)
+    with mpmath.workprec(PREC):
+        return _PARTIALS[name][param](x, params)
+
+
+def second(name: str, x: float, params: Mapping[str, Any]) -> Num:
+    """f''(x) in high precision; None where f'' is not defined (at a kink of f or of f')."""
+    if math.isnan(x):
+        return math.nan
+    if math.isinf(x):
+        return 2.0 if name == "squared_relu" and x > 0 else 0.0
+    with mpmath.workprec(PREC):
+        d = _DEFS[name][1]
+        step = mpmath.mpf(2) ** -60 * max(1, abs(x))
+        at = mpmath.mpf(d(x, params))
+        left = (at - d(mpmath.mpf(x) - step, params)) / step
+        right = (mpmath.mpf(d(mpmath.mpf(x) + step, params)) - at) / step
+        if abs(right - left) > 1e-9 * max(1, abs(left), abs(right)):
+            return None  # the derivative jumps or has a kink here
+        return mpmath.diff(lambda t: d(t, params), x, h=step)

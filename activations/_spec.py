@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REQUIRED", "Param", "Spec", "choice_gelu", "real"]
+__all__ = ["REQUIRED", "Param", "Spec", "are_numbers", "choice_gelu", "is_array", "real"]
 
 
 class _Required:
@@ -39,10 +39,15 @@ def real(
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            if hasattr(value, "ndim") and getattr(value, "ndim", None) == 0:
-                value = value.item() if hasattr(value, "item") else value  # pyright: ignore[reportAttributeAccessIssue, reportOptionalMemberAccess]
+            array: Any = value
+            if is_array(array):
+                if type(array).__module__ != "numpy" or getattr(array, "ndim", None) != 0:
+                    return array  # checked against x (dtype, shape) by the backend
+                value = array.item()  # a 0-d NumPy array is a number
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                expected = "a real number or None" if optional else "a real number"
+                expected = (
+                    "a real number, an array or None" if optional else "a real number or an array"
+                )
                 raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
         number: int | float = int(value) if isinstance(value, numbers.Integral) else float(value)
         if not math.isfinite(number):
@@ -56,8 +61,28 @@ def real(
     return convert
 
 
+def is_array(value: Any) -> bool:
+    """Whether a parameter value is an array, tensor, variable or tracer (not a number)."""
+    return (
+        not isinstance(value, (numbers.Number, str, bytes))
+        and hasattr(value, "dtype")
+        and hasattr(value, "shape")
+    )
+
+
+def are_numbers(*values: Any) -> bool:
+    """Whether every value is a number (checks between parameters apply to numbers only:
+    an array's values may not be known until it is computed)."""
+    return all(isinstance(v, numbers.Real) for v in values)
+
+
 def choice_gelu(name: str, value: Any) -> bool:
     """gelu's ``approximate``: a bool, or torch's spelling 'none' / 'tanh'."""
+    if is_array(value):
+        raise TypeError(
+            f"{name} is a structural choice (True/False or 'none'/'tanh'), not a number: it "
+            f"cannot be an array, a tensor or a traced value, and it has no gradient"
+        )
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("none", "tanh"):
@@ -68,7 +93,11 @@ def choice_gelu(name: str, value: Any) -> bool:
 def array_param(name: str, value: Any) -> Any:
     if value is None:
         raise TypeError(f"{name} must be an array or a number, got None")
-    return value
+    if isinstance(value, (bool, str, bytes)):
+        raise TypeError(f"{name} must be an array or a number, got {type(value).__name__}")
+    if isinstance(value, numbers.Real) and not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value  # an array (of a registered backend): checked against x by the backend
 
 
 @dataclass(frozen=True)
@@ -81,6 +110,7 @@ class Param:
     doc: str = ""
     array: bool = False  # an array argument (prelu's weight), dispatched like x
     output: bool = False  # the value becomes an output (threshold's value)
+    numeric: bool = True  # a number (False: a structural choice, like gelu's approximate)
 
 
 # The key under which a backend's plan gives the formulas the significand bits of the result's
@@ -95,10 +125,16 @@ class Spec:
 
     ``forward(ops, x, p)`` and ``derivative(ops, x, p)`` receive the backend's op set, the input
     already in the compute dtype, and the parameters as scalars of that dtype (``p`` maps names
-    to values; for floating input it also holds ``p[RESULT_BITS]``). ``exact`` activations are
-    piecewise linear (or a division away from it): they are computed in the input dtype
-    (float16 and bfloat16 in float32) and are bitwise identical on every backend. The others
-    are computed in the backend's most precise float type where it has one, then rounded once.
+    to values; for floating input it also holds ``p[RESULT_BITS]``). ``piecewise`` activations
+    use no transcendental function (pieces of polynomials, hardswish and hard_sigmoid with a
+    division by 6): they are computed in the input dtype (float16 and bfloat16 in float32), are
+    bitwise identical on every backend, and are judged bitwise against the reference, or within
+    the division's rounding. The others are computed in the backend's most precise float type
+    where it has one, then rounded once.
+
+    ``class_name`` names the activation's class in ``activations.torch`` and
+    ``activations.keras``: torch.nn's name where torch has the activation, else (the default)
+    the name in CamelCase.
     """
 
     name: str
@@ -108,7 +144,8 @@ class Spec:
     derivative: Formula
     params: tuple[Param, ...] = ()
     aliases: tuple[str, ...] = ()
-    exact: bool = False
+    class_name: str = ""
+    piecewise: bool = False
     # Which parameter sets keep an integer input's dtype (None: integers are refused).
     integer_ok: Callable[[Mapping[str, Any]], bool] | None = None
     # The kink points and the derivative taken there, for docs and tests.
@@ -117,10 +154,24 @@ class Spec:
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # Parameter sets that the conformance tests and `check` use besides the defaults.
     examples: tuple[Mapping[str, Any], ...] = ()
+    # d f / d parameter, elementwise, for each numeric parameter: ``partial(ops, x, p)`` like
+    # ``derivative`` (the backend sums it over the dimensions a parameter was broadcast along).
+    partials: Mapping[str, Formula] = field(default_factory=dict)
     _defaults: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._defaults.update({p.name: p.default for p in self.params})
+        if not self.class_name:
+            camel = "".join(w.capitalize() for w in self.name.split("_"))
+            object.__setattr__(self, "class_name", camel)
+
+    def class_doc(self, what: str, extra: str = "") -> str:
+        """The docstring of the activation's class (``what``: "a torch module")."""
+        params = ", ".join(p.name for p in self.params) or "none"
+        return (
+            f"``activations.{self.name}`` as {what}. {self.summary}\n\n"
+            f"Parameters: {params} (as for the function){extra}."
+        )
 
     @functools.cached_property
     def defaults(self) -> dict[str, Any] | None:
@@ -134,8 +185,8 @@ class Spec:
         return self.bind((), {})
 
     def at_defaults(self, params: Mapping[str, Any]) -> bool:
-        """Whether ``params`` (bound) are the defaults."""
-        return params == self.defaults
+        """Whether ``params`` (bound) are the defaults (never with an array parameter)."""
+        return not any(is_array(v) for v in params.values()) and params == self.defaults
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -171,7 +222,9 @@ class Spec:
                 try:
                     out[p.name] = p.convert(p.name, values[p.name])
                 except (TypeError, ValueError) as exc:
-                    raise type(exc)(f"{self.name}(): {exc}") from None
+                    # our own exception types: a framework's subclass may not take a message
+                    kind = ValueError if isinstance(exc, ValueError) else TypeError
+                    raise kind(f"{self.name}(): {exc}") from None
             elif p.default is REQUIRED:
                 raise TypeError(f"{self.name}() missing required argument {p.name!r}")
             else:

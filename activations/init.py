@@ -4,10 +4,13 @@ The weights are drawn with NumPy's random generators (a ``np.random.RandomState`
 very numbers of the Theano tutorials) and then handed to the requested backend, so that one
 seed gives the same initial weights on NumPy, PyTorch, TensorFlow, JAX and PyTensor.
 
+Examples
+--------
 >>> import numpy as np
 >>> from activations import init
 >>> init.gain("relu")
 1.4142135623730951
+
 >>> W = init.glorot_uniform((3, 2), rng=np.random.RandomState(1234), gain=init.gain("sigmoid"))
 >>> W.shape, W.dtype
 ((3, 2), dtype('float64'))
@@ -20,12 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _convert
+from . import backends
 from ._activation import get
 
 __all__ = ["gain", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "to_backend"]
-
-BACKENDS = ("numpy", "torch", "tensorflow", "jax", "pytensor")
 
 
 def gain(name: str, **params: float) -> float:
@@ -67,28 +68,15 @@ def gain(name: str, **params: float) -> float:
     )
 
 
-def to_backend(array: np.ndarray, backend: str) -> Any:
-    """A NumPy array as a trainable array of ``backend``: a ``tf.Variable``, a PyTensor shared
-    variable, and otherwise the backend's array (``activations.testing.to_backend``)."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.Variable(array)  # pyright: ignore[reportArgumentType]
-    if backend == "jax":
-        import jax
-
-        if array.dtype == np.float64 and not jax.config.read("jax_enable_x64"):  # type: ignore[no-untyped-call]
-            raise ValueError(
-                "float64 weights on JAX need x64 (jax.config.update('jax_enable_x64', True) or "
-                "the jax.enable_x64() context); or pass dtype='float32'"
-            )
-    if backend == "pytensor":
-        import pytensor
-
-        return pytensor.shared(array)
-    return _convert.to_backend(array, backend)
+def to_backend(array: np.ndarray, backend: Any) -> Any:
+    """A NumPy array as a trainable array of ``backend`` (a name, or the testing kit's
+    ``backend`` fixture): a ``tf.Variable``, a PyTensor shared variable, and otherwise the
+    backend's array (``activations.testing.to_backend``)."""
+    name = getattr(backend, "name", backend) if not isinstance(backend, str) else backend
+    trainable = {lib.name: lib.variable for lib in backends.libraries() if lib.variable}
+    if name not in trainable:
+        raise ValueError(f"unknown backend {name!r}; known: {', '.join(trainable)}")
+    return trainable[name](np.asarray(array))
 
 
 def _rng(rng: Any) -> Any:
@@ -107,7 +95,7 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _finish(w: np.ndarray, dtype: str, backend: str) -> Any:
+def _finish(w: np.ndarray, dtype: str, backend: Any) -> Any:
     return to_backend(np.asarray(w, dtype=dtype), backend)
 
 
@@ -117,7 +105,7 @@ def glorot_uniform(
     gain: float = 1.0,
     rng: Any = None,
     dtype: str = "float64",
-    backend: str = "numpy",
+    backend: Any = "numpy",
 ) -> Any:
     """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)) (the Theano MLP tutorial's W)."""
     fan_in, fan_out = _fans(tuple(shape))
@@ -131,7 +119,7 @@ def glorot_normal(
     gain: float = 1.0,
     rng: Any = None,
     dtype: str = "float64",
-    backend: str = "numpy",
+    backend: Any = "numpy",
 ) -> Any:
     """N(0, s^2) with s = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tuple(shape))
@@ -145,7 +133,7 @@ def he_uniform(
     gain: float = math.sqrt(2.0),
     rng: Any = None,
     dtype: str = "float64",
-    backend: str = "numpy",
+    backend: Any = "numpy",
 ) -> Any:
     """U(-b, b) with b = gain * sqrt(3 / fan_in)."""
     fan_in, _ = _fans(tuple(shape))
@@ -159,7 +147,7 @@ def he_normal(
     gain: float = math.sqrt(2.0),
     rng: Any = None,
     dtype: str = "float64",
-    backend: str = "numpy",
+    backend: Any = "numpy",
 ) -> Any:
     """N(0, s^2) with s = gain / sqrt(fan_in)."""
     fan_in, _ = _fans(tuple(shape))

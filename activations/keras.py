@@ -31,12 +31,19 @@ import keras
 from ._activation import Activation as _Fn
 from ._activation import get as _get
 from ._catalog import CATALOG
-from ._names import CLASS_NAMES, class_doc
+from ._on_import import keras_major
+
+if keras_major(keras) < 3:
+    raise ImportError(
+        f"activations.keras needs Keras 3; the installed `keras` is {keras.__version__} "
+        "(Keras 2). With Keras 2, pass the library's functions to your layers instead, e.g. "
+        "keras.layers.Dense(8, activation=activations.gelu), or install Keras 3 (pip install "
+        "'keras>=3')"
+    )
 
 __all__ = ["LAYERS", "Activation", "PReLU", "get", "layer"]
 
 _PACKAGE = "activations.keras"  # "activations>Activation" is the function object
-_KERAS_NAMES = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU", "prelu": "PReLU"}
 
 
 def get(name: str) -> _Fn:
@@ -132,18 +139,18 @@ class PReLU(keras.layers.Layer):  # type: ignore[misc]
 
 
 def _make(name: str) -> type[Activation]:
-    cls_name = _KERAS_NAMES.get(name, CLASS_NAMES[name])
+    spec = CATALOG[name]
 
     def __init__(self: Activation, **kwargs: Any) -> None:
         kwargs.pop("activation", None)  # present in a saved config
         Activation.__init__(self, name, **kwargs)
 
     cls = type(
-        cls_name,
+        spec.class_name,
         (Activation,),
         {
             "__init__": __init__,
-            "__doc__": class_doc(name, "a Keras layer", ", and keras.layers.Layer's keywords"),
+            "__doc__": spec.class_doc("a Keras layer", ", and keras.layers.Layer's keywords"),
             "__module__": __name__,
         },
     )

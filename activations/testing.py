@@ -1,9 +1,10 @@
 """Test your own framework-agnostic code on every installed backend.
 
-A pytest plugin (registered through the ``pytest11`` entry point, so it is active wherever
-``activations`` is installed) gives a ``backend`` fixture parametrized over the backends; a
-test that takes it runs once per backend, and is skipped, with the reason, where a backend is
-not installed. On JAX the test runs with x64 on, so that float64 arrays stay float64::
+A pytest plugin, which a project turns on (``pytest -p activations.testing``, or
+``pytest_plugins = ["activations.testing"]`` in its conftest.py), gives a ``backend`` fixture
+parametrized over the backends; a test that takes it runs once per backend, and is skipped,
+with the reason, where a backend is not installed. On JAX the test runs with x64 on, so that
+float64 arrays stay float64::
 
     import numpy as np
     import activations as A
@@ -20,15 +21,16 @@ not installed. On JAX the test runs with x64 on, so that float64 arrays stay flo
     def test_block_agrees_across_backends():
         assert_same_across_backends(block, np.linspace(-8, 8, 101))
 
-``pytest --backend torch --backend jax`` restricts the runs; where a backend must not be
-skipped (a CI job that installed it), ``ACTIVATIONS_REQUIRE_BACKENDS=torch,jax`` turns its skip
-into a failure. Importing this module imports no framework: each is imported by the first
-conversion to it.
+``pytest --activations-backend torch --activations-backend jax`` restricts the runs; where a
+backend must not be skipped (a CI job that installed it), the environment variable
+``ACTIVATIONS_REQUIRE_BACKENDS=torch,jax`` turns its skip into a failure. The plugin is a
+guest: its option is namespaced, it is off until a project turns it on, and a test that
+parametrizes ``backend`` itself, or gets a project's own ``backend`` fixture, is left alone.
+Importing this module imports no framework: each is imported by the first conversion to it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -37,11 +39,13 @@ from typing import Any
 
 import numpy as np
 
-from ._convert import MODULES, check_name, jax_x64, to_backend, to_numpy
+from ._convert import MODULES, backend_name, to_backend, to_numpy
+from .backends import library
+from .backends._entry import dtype_scope
 
 __all__ = [
     "BACKENDS",
-    "Backend",
+    "BackendUnderTest",
     "assert_same_across_backends",
     "installed_backends",
     "to_backend",
@@ -62,7 +66,7 @@ def installed_backends() -> list[str]:
 
 
 @dataclass(frozen=True)
-class Backend:
+class BackendUnderTest:
     """What the ``backend`` fixture gives a test: the name and the two conversions."""
 
     name: str
@@ -114,14 +118,14 @@ def assert_same_across_backends(
     twice the contract's bound: 2 for float16, 16 for float32, 64 for float64). ``backends``
     defaults to every installed one. Returns each backend's results as NumPy arrays.
 
+    Examples
+    --------
     >>> import activations as A
     >>> r = assert_same_across_backends(A.relu, np.array([-1.0, 0.0, 2.0]), backends=["numpy"])
     >>> r["numpy"]
     array([0., 0., 2.])
     """
-    names = list(backends) if backends is not None else installed_backends()
-    for n in names:
-        check_name(n)
+    names = [backend_name(b) for b in backends] if backends is not None else installed_backends()
     host = [np.asarray(a) for a in arrays]
     want = to_numpy(fn(*host))
     results: dict[str, Any] = {"numpy": want}
@@ -131,7 +135,7 @@ def assert_same_across_backends(
         if importlib.util.find_spec(BACKENDS[name]) is None:
             raise AssertionError(f"backend {name} was asked for but is not installed")
         dtype = host[0].dtype if host else np.float64
-        with jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
+        with dtype_scope(library(name), dtype):
             got = to_numpy(fn(*(to_backend(a, name) for a in host)))
         results[name] = got
         pairs = zip(got, want, strict=True) if isinstance(want, tuple) else [(got, want)]
@@ -152,7 +156,7 @@ def _required() -> set[str]:
 def pytest_addoption(parser: Any) -> None:
     group = parser.getgroup("activations")
     group.addoption(
-        "--backend",
+        "--activations-backend",
         action="append",
         dest="activations_backends",
         metavar="NAME",
@@ -161,13 +165,30 @@ def pytest_addoption(parser: Any) -> None:
     )
 
 
+def pytest_configure(config: Any) -> None:
+    import pytest
+
+    for name in config.getoption("activations_backends") or ():
+        try:
+            backend_name(name)
+        except ValueError as e:
+            raise pytest.UsageError(f"--activations-backend: {e}") from None
+
+
 def pytest_generate_tests(metafunc: Any) -> None:
     if "backend" not in metafunc.fixturenames or "backend" in _parametrized(metafunc):
         return  # no `backend` fixture, or the test parametrizes `backend` itself
+    if not _is_ours(metafunc):
+        return  # the project's own `backend` fixture (conftest.py) is the one this test gets
     chosen = metafunc.config.getoption("activations_backends") or list(BACKENDS)
-    for n in chosen:
-        check_name(n)
     metafunc.parametrize("backend", chosen, indirect=True, ids=chosen)
+
+
+def _is_ours(metafunc: Any) -> bool:
+    """Whether the `backend` fixture this test resolves to is this plugin's."""
+    # pytest keeps the resolution private; the closest definition comes last
+    defs = getattr(metafunc, "_arg2fixturedefs", {}).get("backend")
+    return not defs or getattr(defs[-1], "func", None) is _backend_fixture
 
 
 def _parametrized(metafunc: Any) -> set[str]:
@@ -181,7 +202,7 @@ def _parametrized(metafunc: Any) -> set[str]:
     return names
 
 
-def _backend_fixture(request: Any) -> Iterator[Backend]:
+def _backend_fixture(request: Any) -> Iterator[BackendUnderTest]:
     """One backend per run of the test; on JAX the test runs with x64 on (float64 exists)."""
     import pytest
 
@@ -190,8 +211,8 @@ def _backend_fixture(request: Any) -> Iterator[Backend]:
         if name in _required():
             pytest.fail(f"backend {name} is required ({REQUIRE_ENV}) but not installed")
         pytest.skip(f"backend {name} is not installed (pip install {name.replace('_', '-')})")
-    with jax_x64("float64") if name == "jax" else contextlib.nullcontext():
-        yield Backend(name)
+    with dtype_scope(library(name), "float64"):
+        yield BackendUnderTest(name)
 
 
 def _make_fixture() -> Any:

@@ -32,7 +32,6 @@ from torch import nn
 
 from ._activation import Activation, get
 from ._catalog import CATALOG
-from ._names import CLASS_NAMES, class_doc
 
 __all__ = ["MODULES", "ActivationModule", "PReLU", "module"]
 
@@ -63,6 +62,8 @@ class PReLU(nn.Module):
     ``weight`` has shape ``(num_parameters,)``, filled with ``init``; for input ``(N, C, ...)``
     with ``num_parameters == C`` each channel (axis 1) has its own slope, as in torch.
 
+    Examples
+    --------
     >>> import torch, activations.torch as AT
     >>> m = AT.PReLU(3)
     >>> m.load_state_dict(torch.nn.PReLU(3, init=0.1).state_dict())
@@ -110,12 +111,13 @@ class PReLU(nn.Module):
 
 
 def _make(name: str) -> type[ActivationModule]:
+    spec = CATALOG[name]
     cls = type(
-        CLASS_NAMES[name],
+        spec.class_name,
         (ActivationModule,),
         {
             "activation": name,
-            "__doc__": class_doc(name, "a torch module"),
+            "__doc__": spec.class_doc("a torch module"),
             "__module__": __name__,
         },
     )

@@ -8,16 +8,21 @@ import os
 
 import pytest
 
-from activations._conformance import ALL_BACKENDS
+from activations._conformance import all_backends
+from activations._convert import MODULES
 
 _env = os.environ.get("ACTIVATIONS_REQUIRE_BACKENDS")
 REQUIRED = frozenset(
     b
     for b in (
-        _env if _env is not None else ",".join(ALL_BACKENDS) if os.environ.get("CI") else "numpy"
+        _env if _env is not None else ",".join(all_backends()) if os.environ.get("CI") else "numpy"
     ).split(",")
     if b
 )
+
+
+# the required backends with arrays of their own (the testing kit's; Keras' tensors are symbolic)
+REQUIRED_ARRAYS = REQUIRED & frozenset(MODULES)
 
 
 def require(module: str, backend: str | None = None) -> object:

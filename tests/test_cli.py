@@ -38,10 +38,18 @@ def test_check_prints_the_table_and_passes(capsys: pytest.CaptureFixture[str]) -
     assert "relu " in out and "gelu(approximate=True)" in out and "0 failed" in out
 
 
+def test_check_autodiff_prints_its_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--backend", "numpy", "--activation", "elu", "--autodiff"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "df/dparam" in out and "(6 passed, 0 failed" in out
+
+
 def test_check_of_an_unknown_activation_fails_clearly(capsys) -> None:
     assert main(["check", "--activation", "rleu"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("check: unknown activation 'rleu'") and "did you mean 'relu'" in err
+    assert err.startswith("python -m activations check: unknown activation 'rleu'")
+    assert "did you mean 'relu'" in err
 
 
 def test_module_entry_point_runs() -> None:
@@ -145,7 +153,7 @@ def test_plot_bad_input_is_a_clear_error() -> None:
             timeout=600,
         )
         assert r.returncode == 2, (args, r.stdout, r.stderr)
-        assert r.stderr.startswith("plot:"), r.stderr
+        assert r.stderr.startswith("python -m activations plot:"), r.stderr
 
 
 def test_plot_evaluates_every_installed_backend_identically() -> None:
@@ -196,3 +204,132 @@ def test_progress_on_a_terminal(monkeypatch, capsys) -> None:
     with _progress.Progress(1, "checking") as bar:
         bar.step("a")
     assert sys.stderr.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "--backend", "torchh"], "unknown backend 'torchh' (did you mean 'torch'?)"),
+        (["check", "--activation", "gelux"], "unknown activation 'gelux'; did you mean 'gelu'"),
+        (["plot", "relu", "--backend", "nosuch"], "unknown backend 'nosuch'"),
+        (["plot"], "give an activation name, or --gallery DIR"),
+        (["bench", "--backend", "pytensor", "--param-values", "0"], "bench times numpy, torch"),
+        (["bench", "--size", "abc"], "argument --size: not a size: 'abc' (see --help)"),
+        (["bench", "--backend", "keras"], "keras: symbolic tensors, not timed"),
+        (["check", "--random"], "argument --random: expected one argument"),
+        (["frob"], "invalid choice: 'frob'"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(argv: list[str], message: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "activations", *argv], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 2, out.stdout + out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in out.stderr, lines
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--backend", "numpy", "--backend", "torch"],
+        ["check", "--natives", "--backend", "torch"],
+        ["bench", "--backend", "torch"],
+        ["bench", "--backend", "pytensor"],
+        ["plot", "relu", "--backend", "torch"],
+    ],
+)
+def test_a_backend_asked_for_but_not_installed_is_a_user_error(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    hidden = {"torch", "pytensor"}
+
+    def hide(name: str, *args: object) -> object:
+        return None if name in hidden else find_spec(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", hide)
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{argv[-1]} is not installed")
+
+
+def test_check_of_an_unknown_activation_imports_no_framework() -> None:
+    code = (
+        "import sys\n"
+        "from activations.__main__ import main\n"
+        "assert main(['check', '--activation', 'gelux']) == 2\n"
+        "heavy = {'torch', 'tensorflow', 'jax', 'pytensor', 'dask', 'keras'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=300)
+
+
+def test_version_and_sizes() -> None:
+    from importlib import metadata
+
+    import activations
+
+    version = subprocess.run(
+        [sys.executable, "-m", "activations", "--version"], capture_output=True, text=True
+    )
+    assert version.returncode == 0 and version.stdout == f"activations {activations.__version__}\n"
+    assert metadata.version("activations-shim") == activations.__version__  # one version
+    from activations.__main__ import _size
+
+    assert _size("1e5") == _size("100_000") == _size("100000") == 100_000
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_a_reader_that_stops_early_is_fine(buffered: bool) -> None:
+    """``| head``: the reader closes the pipe before the output is written (a block-buffered
+    stdout fails at its last flush, a line-buffered one at the first line)."""
+    import os
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "" if buffered else "1"}
+    args = ["check", "--backend", "numpy", "--activation", "relu", "--random", "10"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "activations", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the first line: the conformance run takes seconds
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 0, err
+    assert err == "", err
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path) -> None:
+    stand_in = tmp_path / "matplotlib"  # first on the path: as if it were not installed
+    stand_in.mkdir()
+    (stand_in / "__init__.py").write_text("raise ModuleNotFoundError('No module named x')\n")
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "activations", "plot", "relu"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert out.returncode == 2 and "pip install 'activations-shim[bench]'" in out.stderr, out.stderr
+
+
+def test_info_and_check_name_the_same_backends(capsys: pytest.CaptureFixture[str]) -> None:
+    from activations.__main__ import NAMES
+
+    assert main(["info", "--no-import"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()[1:]
+    rows = lines[: next(i for i, line in enumerate(lines) if line.startswith("  ("))]
+    listed = [line.split()[0] for line in rows]
+    assert listed == list(NAMES)  # one row per name, none other
+    assert "array_api" not in listed  # a dispatch entry; its library is array_api_strict
+    from activations.__main__ import _known
+
+    assert _known(listed) == listed  # every name info shows, check --backend takes

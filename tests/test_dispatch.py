@@ -8,7 +8,7 @@ import pytest
 
 import activations as A
 from activations import _dispatch, backends
-from activations.backends.numpy import NumpyBackend
+from activations.backends.numpy.ops import NumpyBackend
 
 
 def test_python_scalars_and_lists_go_to_numpy() -> None:

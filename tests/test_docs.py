@@ -33,6 +33,13 @@ def test_site_builds_strictly_with_every_activation(tmp_path: Path) -> None:
         assert (site / "gallery" / f"{name}.png").exists()  # beside the page, /gallery/
         assert name in conventions
     assert "assert_same_across_backends" in api and "vjp" in api
+    for module in ("torch", "keras", "compat.theano", "compat.lasagne", "compat.keras2"):
+        assert f"activations.{module}" in api, module
+    # examples render as code (not as nested blockquotes of ">>>")
+    assert "<blockquote>" not in api and "&gt;&gt;&gt;" in api
+    page = (site / "activations" / "index.html").read_text()
+    for name in CATALOG:
+        assert f'id="{name}"' in page, f"{name} has no entry in the activations page"
 
 
 def test_gallery_page_lists_every_activation() -> None:
@@ -40,3 +47,16 @@ def test_gallery_page_lists_every_activation() -> None:
     for name in CATALOG:
         assert f"![{name}](gallery/{name}.png)" in page
         assert (ROOT / "docs" / "gallery" / f"{name}.png").exists()
+
+
+def test_activations_page_is_generated_from_the_catalog_and_its_examples_run() -> None:
+    import doctest
+
+    from activations import _doctable
+
+    path = ROOT / "docs" / "activations.md"
+    assert path.read_text() == _doctable.reference_page(), (
+        "run: python -m activations._doctable --write"
+    )
+    result = doctest.testfile(str(path), module_relative=False)
+    assert result.attempted >= 2 * len(CATALOG) and result.failed == 0

@@ -90,3 +90,12 @@ def test_float64_on_jax_without_x64_is_refused_clearly() -> None:
         init.he_normal((2, 2), backend="jax")
     with jax.enable_x64(True):
         assert str(init.he_normal((2, 2), backend="jax").dtype) == "float64"
+
+
+def test_the_testing_kit_s_backend_object_is_a_backend_name() -> None:
+    from activations.testing import BackendUnderTest
+
+    w = init.glorot_uniform((3, 2), rng=0, backend=BackendUnderTest("numpy"))
+    np.testing.assert_array_equal(w, init.glorot_uniform((3, 2), rng=0))
+    with pytest.raises(ValueError, match="unknown backend"):
+        init.glorot_uniform((3, 2), backend=BackendUnderTest("mxnet"))

@@ -1,6 +1,5 @@
 """activations.testing: the kit users test their own code with, and its pytest plugin."""
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -8,11 +7,12 @@ import textwrap
 
 import numpy as np
 import pytest
-from _required import REQUIRED, missing
+from _required import REQUIRED_ARRAYS, missing
 
 import activations as A
 from activations import testing as T
-from activations._convert import jax_x64
+from activations.backends import library
+from activations.backends._entry import dtype_scope
 
 
 def block(x):
@@ -23,14 +23,14 @@ X = np.array([-np.inf, -7.0, -1.0, -0.0, 0.0, 0.5, 6.0, 7.5, np.inf, np.nan])
 
 
 def test_required_backends_are_installed() -> None:
-    assert REQUIRED - {"numpy"} <= set(T.installed_backends())
+    assert REQUIRED_ARRAYS - {"numpy"} <= set(T.installed_backends())
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_composite_function_agrees_on_every_installed_backend(dtype: str) -> None:
     with np.errstate(invalid="ignore"):  # inf - inf in block() is NaN everywhere
         results = T.assert_same_across_backends(block, X.astype(dtype))
-    assert set(results) >= REQUIRED
+    assert set(results) >= REQUIRED_ARRAYS
     for name, r in results.items():
         assert r.dtype == dtype, name
 
@@ -43,7 +43,12 @@ def test_tuples_and_several_arrays() -> None:
 
 
 def test_a_disagreeing_backend_is_named() -> None:
-    other = next(b for b in T.installed_backends() if b != "numpy")
+    others = [b for b in T.installed_backends() if b != "numpy"]
+    if not others:
+        if REQUIRED_ARRAYS - {"numpy"}:
+            pytest.fail(f"required backends {sorted(REQUIRED_ARRAYS)} are not installed")
+        pytest.skip("only NumPy is installed: no second backend to disagree with it")
+    other = others[0]
 
     def off_by_a_bit(x):
         y = A.relu(x)
@@ -72,7 +77,7 @@ def test_round_trip_keeps_values_and_dtype(name: str, dtype: str) -> None:
     if name not in T.installed_backends():
         missing(name)
     a = np.arange(-3, 9).reshape(3, 4).astype(dtype)
-    with jax_x64(dtype) if name == "jax" else contextlib.nullcontext():
+    with dtype_scope(library(name), dtype):
         b = T.to_backend(a, name)
         back = T.to_numpy(b)
     assert back.dtype == a.dtype and back.tobytes() == a.tobytes()
@@ -86,6 +91,10 @@ PLUGIN_TEST = """
         y = backend.to_numpy(A.relu(backend.asarray(np.array([-1.0, 2.0]))))
         assert y.tolist() == [0.0, 2.0] and y.dtype == np.float64
 """
+
+
+PLUGIN = ("-p", "activations.testing")  # the plugin is opt-in
+OPT = ("--activations-backend",)
 
 
 def _pytest(tmp_path, *args: str, env: dict | None = None, conftest: str = "", test=PLUGIN_TEST):
@@ -103,7 +112,7 @@ def _pytest(tmp_path, *args: str, env: dict | None = None, conftest: str = "", t
 
 
 def test_plugin_runs_a_test_once_per_backend(tmp_path) -> None:
-    out = _pytest(tmp_path, "-rA")
+    out = _pytest(tmp_path, "-rA", *PLUGIN)
     assert out.returncode == 0, out.stdout + out.stderr
     installed = T.installed_backends()
     assert f"{len(installed)} passed" in out.stdout, out.stdout
@@ -121,21 +130,20 @@ def test_plugin_backend_option_and_skip_reason(tmp_path) -> None:
         import activations.testing as T
         T.BACKENDS["nosuchlib"] = "nosuchlib_module"
     """
-    out = _pytest(tmp_path, "--backend", "numpy", "--backend", "nosuchlib", conftest=conftest)
+    out = _pytest(tmp_path, *PLUGIN, *OPT, "numpy", *OPT, "nosuchlib", conftest=conftest)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "1 passed, 1 skipped" in out.stdout
     assert "backend nosuchlib is not installed" in out.stdout
     required = _pytest(
         tmp_path,
-        "--backend",
+        *PLUGIN,
+        *OPT,
         "nosuchlib",
         conftest=conftest,
         env={"ACTIVATIONS_REQUIRE_BACKENDS": "nosuchlib"},
     )
     assert required.returncode == 1 and "1 error" in required.stdout  # the fixture fails
     assert "backend nosuchlib is required" in required.stdout
-    bad = _pytest(tmp_path, "--backend", "mxnet")
-    assert bad.returncode != 0 and "unknown backend 'mxnet'" in bad.stdout + bad.stderr
 
 
 def test_plugin_leaves_a_test_that_parametrizes_backend_itself(tmp_path) -> None:
@@ -150,8 +158,56 @@ def test_plugin_leaves_a_test_that_parametrizes_backend_itself(tmp_path) -> None
         def test_other_name(backend, keras_backend):
             assert backend.name
     """
-    out = _pytest(tmp_path, "-rA", test=test)
+    out = _pytest(tmp_path, "-rA", *PLUGIN, test=test)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "PASSED test_user.py::test_own[mine]" in out.stdout
     for name in T.installed_backends():
         assert f"PASSED test_user.py::test_other_name[{name}-jax]" in out.stdout, out.stdout
+
+
+def test_plugin_is_a_guest(tmp_path) -> None:
+    """Off until a project turns it on; on, it does not collide with a project's own
+    --backend option; turned on in conftest.py as well as with -p."""
+    off = _pytest(tmp_path)
+    assert off.returncode != 0 and "fixture 'backend' not found" in off.stdout, off.stdout
+    own_option = """
+        def pytest_addoption(parser):
+            parser.addoption("--backend", default="mine")
+    """
+    out = _pytest(tmp_path, *PLUGIN, *OPT, "numpy", "--backend", "x", conftest=own_option)
+    assert out.returncode == 0 and "1 passed" in out.stdout, out.stdout + out.stderr
+    in_conftest = 'pytest_plugins = ["activations.testing"]\n'
+    out = _pytest(tmp_path, *OPT, "numpy", conftest=in_conftest)
+    assert out.returncode == 0 and "1 passed" in out.stdout, out.stdout + out.stderr
+
+
+def test_plugin_leaves_a_project_s_own_backend_fixture(tmp_path) -> None:
+    own_fixture = """
+        import pytest
+
+        pytest_plugins = ["activations.testing"]
+
+        @pytest.fixture
+        def backend():
+            return "mine"
+    """
+    test = """
+        def test_own(backend):
+            assert backend == "mine"
+    """
+    out = _pytest(tmp_path, "-rA", conftest=own_fixture, test=test)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 passed" in out.stdout and "test_own[" not in out.stdout, out.stdout  # not per backend
+
+
+def test_an_unknown_backend_option_is_a_usage_error(tmp_path) -> None:
+    out = _pytest(tmp_path, *PLUGIN, *OPT, "mxnet")
+    assert out.returncode == 4, out.stdout + out.stderr  # pytest's usage-error status
+    assert "--activations-backend: unknown backend 'mxnet'" in out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_the_fixture_s_object_is_a_backend_name() -> None:
+    b = T.BackendUnderTest("numpy")
+    np.testing.assert_array_equal(T.to_backend([1.0, -2.0], b), [1.0, -2.0])
+    assert set(T.assert_same_across_backends(A.relu, np.ones(2), backends=[b])) == {"numpy"}

@@ -1,8 +1,13 @@
-"""The backend registry.
+"""The backend registry: the one list of backends, and everything derived from it.
 
-Each backend is registered as an :class:`Entry`: a name, an ``owns(type)`` test that looks only
-at modules already in ``sys.modules`` (so that asking never imports a framework), and a
-``load()`` that imports the backend module, and with it the framework, on first use.
+A backend lives in one folder, ``activations/backends/<name>/``: its ``__init__`` declares an
+:class:`Entry` (how the dispatch recognises its arrays, without importing the framework, and
+how to load it) with the :class:`Library` objects it serves (conversions from and to NumPy,
+trainable variables, dtypes, whether it flushes subnormals, its distributions, and the module
+of its conformance checks); ``ops`` is the backend itself (the op set and the gradient hook),
+imported with the framework on first use; ``checks`` drives it in the conformance matrix. The
+command line, the checks, the benchmarks, the testing kit, the initialisers and the tests all
+take their lists from :func:`entries` and :func:`libraries`.
 
 Third parties add backends with :func:`register_backend` or through the entry-point group
 ``activations.backends``, whose objects are :class:`Entry` instances (or callables returning
@@ -12,42 +17,48 @@ one); entry points are read the first time an array type is not recognised.
 from __future__ import annotations
 
 import importlib
-import sys
+import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from ._base import Backend
+from ._entry import Entry, Library
 
 __all__ = [
+    "BUILTIN",
     "ENTRY_POINT_GROUP",
     "Backend",
     "BackendUnavailable",
     "Entry",
+    "Library",
     "entries",
     "failures",
     "get",
+    "libraries",
+    "library",
     "register_backend",
 ]
 
+BUILTIN = ("numpy", "torch", "tensorflow", "jax", "pytensor", "keras", "array_api", "dask")
+"""The built-in backends, each a subpackage of this one, in the order tables list them."""
+
 ENTRY_POINT_GROUP = "activations.backends"
+"""The entry-point group third-party packages declare their :class:`Entry` objects in."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A registered backend: how to recognise its arrays and how to load it."""
-
-    name: str
-    owns: Callable[[type], bool]
-    load: Callable[[], Backend]
-    distribution: str | None = None  # the PyPI distribution, for `info`
-    module: str | None = None  # the framework's top-level module
+_lock = threading.RLock()  # re-entrant: loading one backend may load another (an import hook)
 
 
-_lock = threading.Lock()
+def _new_lock() -> None:  # in a forked child: the lock may have been held by a parent's thread
+    global _lock
+    _lock = threading.RLock()
+    _loading.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_new_lock)
 _entries: list[Entry] = []
 _loaded: dict[str, Backend] = {}
+_loading: set[str] = set()  # backends whose load() is running (it imports their framework)
 _failed: dict[str, str] = {}  # backend -> why its load failed (for `info`)
 
 
@@ -63,68 +74,11 @@ def failures() -> dict[str, str]:
 _entry_points_read = False
 
 
-def _module_class(module: str, *path: str) -> Any:
-    """A class from an already-imported module, or None; never imports."""
-    obj = sys.modules.get(module)
-    for attr in path:
-        if obj is None:
-            return None
-        obj = getattr(obj, attr, None)
-    return obj
-
-
-def _subclass_of(cls: type, module: str, *path: str) -> bool:
-    base = _module_class(module, *path)
-    return isinstance(base, type) and issubclass(cls, base)
-
-
-def _owns_torch(cls: type) -> bool:
-    return _subclass_of(cls, "torch", "Tensor")
-
-
-def _owns_tensorflow(cls: type) -> bool:
-    return _subclass_of(cls, "tensorflow", "Tensor") or _subclass_of(cls, "tensorflow", "Variable")
-
-
-def _owns_jax(cls: type) -> bool:
-    return _subclass_of(cls, "jax", "Array") or _subclass_of(cls, "jax", "core", "Tracer")
-
-
-def _owns_pytensor(cls: type) -> bool:
-    return _subclass_of(cls, "pytensor", "graph", "basic", "Variable")
-
-
-def _owns_keras(cls: type) -> bool:
-    return _subclass_of(cls, "keras", "KerasTensor")
-
-
-def _owns_dask(cls: type) -> bool:
-    return _subclass_of(cls, "dask.array", "Array")
-
-
-def _owns_array_api(cls: type) -> bool:
-    """Any other array of the Array API standard (array-api-strict, CuPy, ...)."""
-    return hasattr(cls, "__array_namespace__") or _subclass_of(cls, "cupy", "ndarray")
-
-
-def _owns_numpy(cls: type) -> bool:
-    return _subclass_of(cls, "numpy", "ndarray") or _subclass_of(cls, "numpy", "generic")
-
-
-def _loader(module: str) -> Callable[[], Backend]:
-    def load() -> Backend:
-        mod = importlib.import_module(module)
-        backend: Backend = mod.BACKEND
-        return backend
-
-    return load
-
-
 def register_backend(entry: Entry, *, first: bool = True) -> None:
     """Add a backend. ``first=True`` (the default) lets it claim types before the built-ins.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from activations.backends import Entry, register_backend
     >>> register_backend(Entry("mylib", owns=lambda cls: cls.__module__ == "mylib",
     ...                        load=lambda: MyBackend()))  # doctest: +SKIP
@@ -141,7 +95,25 @@ def register_backend(entry: Entry, *, first: bool = True) -> None:
 
 
 def entries() -> tuple[Entry, ...]:
-    return tuple(_entries)
+    """The registered backends, in the order an array's type is matched against them
+    (fallback entries last)."""
+    return tuple(sorted(_entries, key=lambda e: e.fallback))
+
+
+def libraries() -> tuple[Library, ...]:
+    """The array libraries of the registered backends, built-in ones in :data:`BUILTIN`'s
+    order: the names every command, the testing kit and the checks take."""
+    builtin_first = sorted(_entries, key=lambda e: e.name not in BUILTIN)
+    return tuple(lib for e in builtin_first for lib in e.libraries)
+
+
+def library(name: str) -> Library:
+    """The array library called ``name``; ValueError naming the known ones otherwise."""
+    for lib in libraries():
+        if lib.name == name:
+            return lib
+    known = ", ".join(lib.name for lib in libraries())
+    raise ValueError(f"unknown backend {name!r}; known: {known}")
 
 
 def get(name: str) -> Backend:
@@ -154,6 +126,7 @@ def get(name: str) -> Backend:
             with _lock:
                 backend = _loaded.get(name)
                 if backend is None:
+                    _loading.add(name)
                     try:
                         backend = entry.load()
                     except Exception as exc:
@@ -164,11 +137,28 @@ def get(name: str) -> Backend:
                             "backends keep working; `python -m activations info` checks the "
                             f"installed frameworks (reinstall {entry.distribution or name}?)"
                         ) from exc
+                    finally:
+                        _loading.discard(name)
                     _loaded[name] = backend
                     _failed.pop(name, None)
             return backend
     known = ", ".join(e.name for e in _entries)
     raise ValueError(f"unknown backend {name!r}; registered backends: {known}")
+
+
+def preload(name: str) -> None:
+    """Load backend ``name`` now, unless it is loaded or loading already (a framework's import
+    hook runs while the backend's own load imports that framework)."""
+    if name in _loaded or name in _loading:
+        return
+    # another thread holding the lock may be importing this very framework: let it load the
+    # backend rather than wait for it here (that thread waits for this import to finish)
+    if not _lock.acquire(blocking=False):
+        return
+    try:
+        get(name)
+    finally:
+        _lock.release()
 
 
 def read_entry_points() -> bool:
@@ -189,34 +179,4 @@ def read_entry_points() -> bool:
     return added
 
 
-_entries.extend(
-    [
-        Entry("torch", _owns_torch, _loader("activations.backends.torch"), "torch", "torch"),
-        Entry(
-            "tensorflow",
-            _owns_tensorflow,
-            _loader("activations.backends.tensorflow"),
-            "tensorflow",
-            "tensorflow",
-        ),
-        Entry("jax", _owns_jax, _loader("activations.backends.jax"), "jax", "jax"),
-        Entry(
-            "pytensor",
-            _owns_pytensor,
-            _loader("activations.backends.pytensor"),
-            "pytensor",
-            "pytensor",
-        ),
-        Entry("keras", _owns_keras, _loader("activations.backends.keras"), "keras", "keras"),
-        Entry("dask", _owns_dask, _loader("activations.backends.dask"), "dask", "dask"),
-        Entry("numpy", _owns_numpy, _loader("activations.backends.numpy"), "numpy", "numpy"),
-        # last: it claims whatever has __array_namespace__ and no backend of its own
-        Entry(
-            "array_api",
-            _owns_array_api,
-            _loader("activations.backends.array_api"),
-            "array-api-compat",
-            "array_api_compat",
-        ),
-    ]
-)
+_entries.extend(importlib.import_module(f"{__name__}.{name}").ENTRY for name in BUILTIN)

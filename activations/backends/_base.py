@@ -4,8 +4,9 @@ A backend is a short class: how to read and change an array's dtype, how to make
 constant, and an op set (``ops``) with the handful of functions the catalog's formulas use.
 ``Backend.value``/``derivative``/``vjp`` then apply any catalog entry under the contract's dtype
 rules; a backend overrides them only to add its framework's gradient hook or a native fast path
-that the conformance tests prove identical. An optional ``fast(spec, kind, params)`` returns a
-callable for the public call without parameters (``params`` are the defaults), or None.
+that the conformance tests prove identical. An optional ``fast(spec, kind, params, cls=...)``
+returns a callable for the public call without parameters on arrays of type ``cls``
+(``params`` are the defaults), or None.
 
 Rules (kept by every backend module):
 
@@ -21,16 +22,18 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._dtypes import FORMATS, INT_NAMES, round_to
-from .._spec import RESULT_BITS, Spec
+from .._spec import RESULT_BITS, Spec, is_array
 
-__all__ = ["Backend", "Ops", "unsupported_dtype"]
+__all__ = ["Backend", "Ops", "is_param_array", "promote", "unsupported_dtype"]
 
 _LOW_PRECISION = ("float16", "bfloat16")
+# integer dtypes a framework computes with, where that is not all of them
+_BACKEND_INTS = {"torch": ("int8", "int16", "int32", "int64", "uint8")}
 
 
 class Ops:
@@ -38,13 +41,20 @@ class Ops:
 
     where(cond, a, b)    one of a, b may be a scalar; the result has the array's dtype
     full_like(x, v)      an array like x filled with v
-    isnan, isinf, abs, exp, expm1, log1p, tanh, erfc   elementwise
-    hypot(x, c)          sqrt(x*x + c*c) without overflow, c a Python float
+    isnan, isinf, abs, exp, expm1, log1p, tanh, erfc, sqrt   elementwise
+    hypot(x, c)          sqrt(x*x + c*c) without overflow; c a number or an array that
+                         broadcasts against x
     precision(x)         the significand bits of x's dtype (53 for float64), a Python int
     """
 
 
 def unsupported_dtype(spec: Spec, dtype: str, backend: str) -> TypeError:
+    if dtype in INT_NAMES and dtype not in _BACKEND_INTS.get(backend, INT_NAMES):
+        return TypeError(
+            f"{spec.name}() does not accept {dtype} input on the {backend} backend: the "
+            f"framework has no comparison kernels for it. Cast x to int32, int64 or a floating "
+            f"dtype first"
+        )
     if dtype in INT_NAMES:
         return TypeError(
             f"{spec.name}() does not accept integer input (dtype {dtype}) with these parameters: "
@@ -81,6 +91,63 @@ def _int_params(spec: Spec, params: Mapping[str, Any], dtype: str) -> tuple[str,
     return ("int64" if outside else dtype), ints
 
 
+def _rounded(spec: Spec, name: str, value: float | int, dtype: str) -> float | int:
+    """A number rounded to x's dtype; one that overflows it is refused (it would give inf or
+    NaN from finite input)."""
+    r = round_to(value, dtype)
+    if not math.isfinite(r):
+        raise ValueError(
+            f"{spec.name}(): {name}={value!r} overflows x's dtype {dtype} (largest finite value "
+            f"{FORMATS[dtype].max_value:.4g}); pass a smaller value or cast x to a wider dtype"
+        )
+    return r
+
+
+def is_param_array(value: Any) -> bool:
+    """A parameter given as an array (of any framework) or a list, not as a number."""
+    return is_array(value) or isinstance(value, (list, tuple))
+
+
+def promote(a: str, b: str) -> str:
+    """The dtype of a result from dtypes a and b: the wider floating one (float16 with
+    bfloat16: float32); an integer with a float: the float; two integers: NumPy's promotion
+    (the wider integer; uint64 with a signed one: float64)."""
+    fa, fb = a in FORMATS, b in FORMATS
+    if a == b:
+        return a
+    if not fa and not fb:
+        return str(np.promote_types(a, b)) if a in INT_NAMES and b in INT_NAMES else a
+    if not fb:
+        return a
+    if not fa:
+        return b
+    if {a, b} == {"float16", "bfloat16"}:
+        return "float32"
+    return a if FORMATS[a].mantissa_bits >= FORMATS[b].mantissa_bits else b
+
+
+def _known(n: Any) -> bool:
+    return n is not None and n == n  # None: TensorFlow's unknown size, NaN: Dask's
+
+
+def _same_shape(a: tuple[Any, ...] | None, b: tuple[Any, ...] | None) -> bool:
+    """Whether two static shapes may be equal (unknown ranks and sizes match anything)."""
+    if a is None or b is None:
+        return True
+    return len(a) == len(b) and all(
+        p == q for p, q in zip(a, b, strict=True) if _known(p) and _known(q)
+    )
+
+
+def _broadcasts(w: tuple[Any, ...] | None, x: tuple[Any, ...] | None) -> bool:
+    """Whether shape w may broadcast to shape x without changing x (unknowns match)."""
+    if w is None or x is None:
+        return True
+    return len(w) <= len(x) and all(
+        p in (1, q) for p, q in zip(w[::-1], x[::-1], strict=False) if _known(p) and _known(q)
+    )
+
+
 class Backend:
     """Base class of the backends; see the module docstring."""
 
@@ -88,6 +155,15 @@ class Backend:
     precise: str = "float64"  # the float type smooth activations are computed in
     ops: Any = None
     absorbs: tuple[str, ...] = ()  # backends whose arrays this one takes as its own (Dask: NumPy)
+    # The catalog's activations this backend serves with its framework's own kernels, at their
+    # default parameters: name -> the kernels (an object of the backend's). Each is probed
+    # against the formula before its first use; the tests enumerate this table.
+    natives: ClassVar[Mapping[str, Any]] = {}  # read only: torch.compile traces lookups in it
+
+    def native(self, spec: Spec, params: Mapping[str, Any]) -> Any:
+        """The native kernels declared for this call (``natives``, default parameters), or None."""
+        kernels = self.natives.get(spec.name)
+        return kernels if kernels is not None and spec.at_defaults(params) else None
 
     # --- per-framework hooks ------------------------------------------------------------
 
@@ -105,12 +181,16 @@ class Backend:
         """Turn a Python scalar or list into an array of ``like``'s framework and device."""
         raise NotImplementedError
 
-    def shape(self, x: Any) -> tuple[int, ...]:
+    def shape(self, x: Any) -> tuple[Any, ...] | None:
+        """The static shape: an entry is None (or NaN, for Dask) where a size is not known
+        until the graph runs; None where not even the rank is known."""
         return tuple(x.shape)
 
     def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
         """Sum the broadcast dimensions of ``a`` away so that it has ``shape``."""
         have = self.shape(a)
+        if have is None:
+            raise ValueError("the rank of the gradient is not known: pass arrays of known rank")
         lead = len(have) - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and have[lead + i] != 1
@@ -135,24 +215,37 @@ class Backend:
         return dtype
 
     def plan(
-        self, spec: Spec, x: Any, params: Mapping[str, Any]
+        self, spec: Spec, x: Any, params: Mapping[str, Any], result: str | None = None
     ) -> tuple[str, str, dict[str, Any]]:
-        """(input dtype, compute dtype, parameters as constants of the compute dtype)."""
+        """(input dtype, compute dtype, parameters in the compute dtype).
+
+        A number is rounded to x's dtype (rule 2; refused where that overflows) and becomes a
+        constant of the compute dtype. An array parameter is checked against x, rounded to
+        x's dtype and cast to the compute dtype, with casts the frameworks differentiate.
+        ``result``: a wider floating dtype of the result (a vjp with a wider ``dout``), whose
+        compute dtype is then used.
+        """
         dtype = self.dtype_name(x)
         if dtype in FORMATS:
-            compute = self.compute_dtype(dtype, spec.exact)
-            p = {
-                k: self.scalar(round_to(v, dtype), compute) if _is_number(v) else v
-                for k, v in params.items()
-            }
-            p[RESULT_BITS] = FORMATS[dtype].mantissa_bits
-        elif dtype in INT_NAMES and spec.allows_integers(params):
+            compute = self.compute_dtype(result or dtype, spec.piecewise)
+            p: dict[str, Any] = {}
+            for k, v in params.items():
+                if _is_number(v):
+                    p[k] = self.scalar(_rounded(spec, k, v, dtype), compute)
+                elif is_param_array(v):
+                    p[k] = self._to(self._to(self._array_param(spec, k, v, x), dtype), compute)
+                else:
+                    p[k] = v
+            p[RESULT_BITS] = FORMATS[result or dtype].mantissa_bits
+        elif (
+            dtype in INT_NAMES
+            and dtype in _BACKEND_INTS.get(self.name, INT_NAMES)
+            and spec.allows_integers(params)
+        ):
             compute, ints = _int_params(spec, params, dtype)
             p = {k: self.scalar(ints[k], compute) if k in ints else v for k, v in params.items()}
         else:
             raise unsupported_dtype(spec, dtype, self.name)
-        for k in spec.array_params:
-            p[k] = self.astype(self._array_param(spec, k, params[k], x), compute)
         return dtype, compute, p
 
     def _as_array(self, value: Any, x: Any) -> Any:
@@ -167,9 +260,7 @@ class Backend:
         if wdtype not in FORMATS and wdtype not in INT_NAMES:
             raise TypeError(f"{spec.name}(): {name} must be a real array, got dtype {wdtype}")
         xs, ws = self.shape(x), self.shape(value)
-        if len(ws) > len(xs) or any(
-            w not in (1, s) for w, s in zip(ws[::-1], xs[::-1], strict=False)
-        ):
+        if not _broadcasts(ws, xs):
             raise ValueError(
                 f"{spec.name}(): {name} of shape {ws} does not broadcast to x's shape {xs}; "
                 f"for channels at axis 1 of x (N, C, ...), pass {name} reshaped to (C, 1, ...)"
@@ -188,25 +279,89 @@ class Backend:
         d = spec.derivative(self.ops, self._to(x, compute), p)
         return self.finish(self._to(d, dtype), x)
 
-    def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
-        from .._catalog import prelu_dweight
+    def vjp(
+        self,
+        spec: Spec,
+        x: Any,
+        dout: Any,
+        params: Mapping[str, Any],
+        wrt: tuple[str, ...] = (),
+    ) -> Any:
+        """dout * f'(x); with ``wrt`` (parameter names), ``(dx, *their gradients)``.
 
+        The result's dtype is the promotion of x's and dout's (docs/conventions.md); a
+        parameter's gradient has the parameter's shape and floating dtype (a number's: the
+        result's dtype, 0-d).
+        """
+        dtype = self.dtype_name(x)
+        if dtype not in FORMATS and dtype not in INT_NAMES:
+            raise unsupported_dtype(spec, dtype, self.name)  # x's error before dout's
+        g = self._cotangent(spec, dout, x)
+        result = self.result_dtype(dtype, dout, g)
+        if result != dtype and dtype not in FORMATS:  # integer x: in dout's wider dtype
+            x, dtype = self._to(x, result), result
+        _, compute, p = self.plan(spec, x, params, result if result != dtype else None)
+        xc = self._to(x, compute)
+        g = self._to(g, compute)
+        dx = self.finish(self._to(g * spec.derivative(self.ops, xc, p), result), x)
+        if not wrt:
+            return dx
+        grads = [self._param_grad(spec, k, params[k], g, xc, p, result) for k in wrt]
+        return (dx, *grads)
+
+    def result_dtype(self, dtype: str, dout: Any, g: Any = None) -> str:
+        """The dtype of a vjp of x (of ``dtype``) with ``dout`` (``g``: dout as an array): the
+        promotion of the two; a number has no dtype of its own and takes x's (a floating
+        one; else the framework's default type for it)."""
+        if _is_number(dout) and dtype in FORMATS:
+            return dtype
+        return promote(dtype, self.dtype_name(dout if g is None else g))
+
+    def _param_grad(
+        self, spec: Spec, name: str, value: Any, g: Any, xc: Any, p: Any, result: str
+    ) -> Any:
+        """The gradient of one parameter: dout * df/dparam, summed to the parameter's shape."""
+        term = g * spec.partials[name](self.ops, xc, p)
+        if not is_param_array(value):
+            return self.finish(self._to(self.sum_to_shape(term, ()), result), term)
+        value = self._as_array(value, xc)
+        shape = self.shape(value)
+        if shape is None:
+            raise ValueError(f"{spec.name}.vjp(): the rank of {name} must be known")
+        own = self.dtype_name(value)
+        grad = self._to(self.sum_to_shape(term, shape), own if own in FORMATS else result)
+        return self.finish(grad, value)
+
+    def jvp(
+        self, spec: Spec, x: Any, tx: Any, params: Mapping[str, Any], tangents: Mapping[str, Any]
+    ) -> Any:
+        """The forward-mode tangent f'(x) tx + sum of df/dparam t_param, in x's dtype.
+
+        ``tx`` may be None (x has no tangent); ``tangents`` holds the array parameters that
+        have one. Autograd backends use it for forward-mode differentiation.
+        """
         dtype, compute, p = self.plan(spec, x, params)
         xc = self._to(x, compute)
-        g = self._to(self._cotangent(spec, dout, x), compute)
-        dx = self.finish(self._to(g * spec.derivative(self.ops, xc, p), dtype), x)
-        if spec.name != "prelu":
-            return dx
-        weight = self._as_array(params["weight"], x)
-        dw = self.sum_to_shape(g * prelu_dweight(self.ops, xc), self.shape(weight))
-        return dx, self.finish(self._to(dw, self.dtype_name(weight)), weight)
+        out = None if tx is None else self._to(tx, compute) * spec.derivative(self.ops, xc, p)
+        for name, t in tangents.items():
+            term = self._to(t, compute) * spec.partials[name](self.ops, xc, p)
+            out = term if out is None else out + term
+        if out is None:
+            out = spec.derivative(self.ops, xc, p) * 0
+        return self.finish(self._to(out, dtype), x)
 
     def _cotangent(self, spec: Spec, dout: Any, x: Any) -> Any:
         if _is_number(dout):
             return self.asarray(dout, x)  # a scalar cotangent broadcasts
         dout = self._as_array(dout, x)
+        ddtype = self.dtype_name(dout)
+        if ddtype not in FORMATS and ddtype not in INT_NAMES:
+            raise TypeError(
+                f"{spec.name}.vjp(): dout must be real (a floating or integer dtype), got "
+                f"dtype {ddtype}"
+            )
         ds, xs = self.shape(dout), self.shape(x)
-        if ds != xs:
+        if not _same_shape(ds, xs):
             raise ValueError(f"{spec.name}.vjp(): dout has shape {ds}, x has shape {xs}")
         return dout
 

@@ -4,10 +4,13 @@
 (1+leakiness)/2: 0.5 for rectify); the classes are callable objects whose instances pickle and
 compare like Lasagne's, and the module-level instances are stable.
 
+Examples
+--------
 >>> import numpy as np
 >>> from activations.compat.lasagne import LeakyRectify, very_leaky_rectify
 >>> LeakyRectify(0.1)(np.array([-2.0, 3.0]))
 array([-0.2,  3. ])
+
 >>> very_leaky_rectify.leakiness
 0.3333333333333333
 """

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import elu, selu, sigmoid, softplus, tanh
 from .._activation import register_compat
-from .._catalog import _keep_nan, _pick
+from .._catalog import _if_zero, _keep_nan, _pick, _slope_partial
 from .._spec import Param, Spec, real
 
 __all__ = ["elu", "hard_sigmoid", "relu", "selu", "sigmoid", "softplus", "tanh"]
@@ -30,17 +30,14 @@ P = Mapping[str, Any]
 
 def _relu(o: Any, x: Any, p: P) -> Any:
     a = p["alpha"]
-    return o.where(x <= 0, 0, x) if a == 0 else o.where(x > 0, x, x * a)
+    return _if_zero(o, a, lambda: o.where(x <= 0, 0, x), lambda: o.where(x > 0, x, x * a))
 
 
 def _relu_d(o: Any, x: Any, p: P) -> Any:
-    a, half = p["alpha"], p["kink_slope"]
+    a = p["alpha"]
+    half = (a + 1) * 0.5  # computed like Theano's graph: in the compute dtype
     d = o.where(x > 0, 1, _pick(o, x, x < 0, a, half))
     return _keep_nan(o, x, d)
-
-
-def _relu_prepare(p: dict[str, Any]) -> dict[str, Any]:
-    return {**p, "kink_slope": (1 + p["alpha"]) / 2}
 
 
 relu = register_compat(
@@ -51,10 +48,10 @@ relu = register_compat(
         _relu,
         _relu_d,
         params=(Param("alpha", 0.0, real(), "slope for x < 0"),),
-        exact=True,
+        piecewise=True,
         kinks=lambda p: ((0.0, (1 + p["alpha"]) / 2),),
-        prepare=_relu_prepare,
         examples=({"alpha": 0.1}, {"alpha": 3.0}, {"alpha": -0.5}),
+        partials={"alpha": _slope_partial},
     )
 )
 
@@ -79,7 +76,7 @@ hard_sigmoid = register_compat(
         "clip(0.2*x + 0.5, 0, 1)",
         _hard_sigmoid,
         _hard_sigmoid_d,
-        exact=True,
+        piecewise=True,
         kinks=lambda p: ((-2.5, 0.2), (2.5, 0.2)),
     )
 )

@@ -10,7 +10,7 @@ import dask.array as da  # noqa: E402
 import activations as A  # noqa: E402
 from activations._catalog import CATALOG  # noqa: E402
 from activations._conformance import param_sets  # noqa: E402
-from activations.backends import _threads  # noqa: E402
+from activations.backends.numpy import threads as _threads  # noqa: E402
 
 CASES = [(n, kw) for n, s in CATALOG.items() for kw in param_sets(s)]
 XN = np.concatenate([[-np.inf, -0.0, 0.0, np.nan, np.inf, 6.0], np.linspace(-8, 8, 203)])
@@ -131,3 +131,17 @@ def test_numpy_beside_dask_gives_dask() -> None:
     v = A.relu.vjp(xn, da.from_array(np.arange(9.0), chunks=4))
     assert isinstance(v, da.Array)
     np.testing.assert_array_equal(v.compute(), A.relu.vjp(xn, np.arange(9.0)))
+
+
+def test_unknown_chunk_sizes() -> None:
+    x = da.from_array(np.linspace(-1, 1, 10), chunks=5)
+    y = x[x > 0]  # chunk sizes unknown (NaN) until computed
+    dout = (x * 2)[x > 0]
+    yc, dc = y.compute(), dout.compute()
+    with dask.config.set(scheduler=_refuse):  # the calls compute nothing
+        got = A.gelu.vjp(y, dout)  # the same unknown chunks: accepted, lazily
+        dw = A.prelu.vjp(y, dout, 0.25)[1]
+        with pytest.raises(ValueError, match=r"relu.vjp\(\): x has chunks .* unknown"):
+            A.relu.vjp(y, np.ones(5))
+    np.testing.assert_array_equal(got.compute(), A.gelu.vjp(yc, dc))
+    np.testing.assert_array_equal(dw.compute(), A.prelu.vjp(yc, dc, 0.25)[1])

@@ -14,9 +14,10 @@ from _required import require
 
 import activations as A
 from activations._catalog import CATALOG
-from activations.backends import _numpy_kernels, _threads
 from activations.backends._base import Backend
-from activations.backends.numpy import BACKEND as NP
+from activations.backends.numpy import kernels as _numpy_kernels
+from activations.backends.numpy import threads as _threads
+from activations.backends.numpy.ops import BACKEND as NP
 
 SPECIAL = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1.0, 1.0, 0.5, -2.5, 3e-39, 5e-324]
 # every branch of the relu kernels: small (cached zeros by shape), mid (a view of one zero
@@ -134,7 +135,7 @@ def test_threads_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_torch_relu_fast_paths_match_the_formula() -> None:
     torch = require("torch")
-    from activations.backends.torch import BACKEND as TB
+    from activations.backends.torch.ops import BACKEND as TB
 
     spec = CATALOG["relu"]
     params = spec.bind((), {})
@@ -157,7 +158,7 @@ def test_torch_relu_fast_paths_match_the_formula() -> None:
 
 def test_tensorflow_eager_relu_without_tape_matches_the_formula() -> None:
     tf = require("tensorflow")
-    from activations.backends.tensorflow import BACKEND as TFB
+    from activations.backends.tensorflow.ops import BACKEND as TFB
 
     spec = CATALOG["relu"]
     params = spec.bind((), {})
@@ -181,3 +182,71 @@ def test_tensorflow_eager_relu_without_tape_matches_the_formula() -> None:
     _same(traced.numpy(), Backend.value(TFB, spec, x, params).numpy())
     ints = tf.constant([-2, 0, 3])
     assert A.relu(ints).dtype == tf.int32 and A.relu(ints).numpy().tolist() == [0, 0, 3]
+
+
+def _declared() -> list[tuple[str, str]]:
+    """(backend, activation) for every native kernel a loaded-or-installed backend declares."""
+    import importlib.util
+
+    from activations import backends
+
+    pairs = []
+    for entry in backends.entries():
+        for lib in entry.libraries:
+            if lib.from_numpy is None or importlib.util.find_spec(lib.module) is None:
+                continue
+            pairs += [(lib.name, activation) for activation in backends.get(entry.name).natives]
+    return pairs
+
+
+def test_the_generic_mechanism_serves_only_declared_natives() -> None:
+    """A backend's fast() answers for the activations its ``natives`` table names and for no
+    other: no activation is recognised by name outside the declaration."""
+    from activations import backends
+
+    for entry in backends.entries():
+        if entry.name == "keras" or importlib_missing(entry):
+            continue
+        backend = backends.get(entry.name)
+        assert set(backend.natives) <= set(CATALOG), (entry.name, set(backend.natives))
+        fast = getattr(backend, "fast", None)
+        if fast is None:
+            assert not backend.natives, f"{entry.name}: natives declared but no fast()"
+            continue
+        if not backend.natives:
+            continue  # its fast() is one generic path for every activation (JAX's jit)
+        for spec in CATALOG.values():
+            served = [fast(spec, k, spec.defaults) for k in ("value", "derivative", "vjp")]
+            if spec.name not in backend.natives:
+                assert served == [None, None, None], (entry.name, spec.name)
+            else:
+                assert served[0] is not None, (entry.name, spec.name)
+
+
+def importlib_missing(entry: object) -> bool:
+    import importlib.util
+
+    libraries = getattr(entry, "libraries", ())
+    return any(importlib.util.find_spec(lib.module) is None for lib in libraries)
+
+
+@pytest.mark.parametrize(("backend", "name"), _declared())
+def test_every_declared_native_is_the_formula(backend: str, name: str) -> None:
+    """Each declared native kernel, through the public call, bit for bit the formula's result
+    on the contract's special values (value; derivative and vjp where NumPy serves them)."""
+    from activations import backends
+    from activations._convert import to_backend, to_numpy
+
+    b = next(backends.get(e.name) for e in backends.entries() for lib in e.libraries
+             if lib.name == backend)  # fmt: skip
+    spec = CATALOG[name]
+    params = spec.bind((), {})
+    f = A.get(name)
+    for dtype in ("float32", "float64"):
+        xa = _x(5000, dtype)
+        x = to_backend(xa, backend)
+        _same(to_numpy(f(x)), to_numpy(Backend.value(b, spec, x, params)))
+        if backend == "numpy":
+            g = xa[::-1].copy()
+            _same(f.derivative(xa), _generic("derivative", name, xa))
+            _same(f.vjp(xa, g), _generic("vjp", name, xa, g))

@@ -12,7 +12,7 @@ from activations._catalog import CATALOG  # noqa: E402
 from activations._conformance import param_sets  # noqa: E402
 
 CASES = [(n, kw) for n, s in CATALOG.items() for kw in param_sets(s)]
-SMOOTH = [(n, kw) for n, kw in CASES if not CATALOG[n].exact]
+SMOOTH = [(n, kw) for n, kw in CASES if not CATALOG[n].piecewise]
 EDGE = [-np.inf, -5.0, -3.0, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, 6.0, 7.0, np.inf, np.nan]
 
 
@@ -75,7 +75,7 @@ def test_float64_with_x64_matches_numpy(name: str, kw: dict) -> None:
     wants = [f(xn, **kw), f.derivative(xn, **kw)]
     for g, want, floor in zip(got, wants, [2.0**-10, 2.0**-3], strict=True):
         assert g.dtype == np.float64
-        if CATALOG[name].exact:
+        if CATALOG[name].piecewise:
             np.testing.assert_array_equal(g, want)
         else:
             ulps = 64 * 2.0**-52
@@ -99,7 +99,7 @@ def test_integer_arrays() -> None:
 
 
 def test_eager_calls_reuse_one_compiled_kernel() -> None:
-    from activations.backends.jax import BACKEND
+    from activations.backends.jax.ops import BACKEND
 
     x = jnp.ones(8)
     A.gelu(x, approximate=True)
@@ -107,3 +107,34 @@ def test_eager_calls_reuse_one_compiled_kernel() -> None:
     for _ in range(3):
         A.gelu(x, approximate=True)
     assert len(BACKEND._kernels) == before
+
+
+def test_many_parameter_values_share_one_kernel() -> None:
+    from activations.backends.jax.ops import BACKEND
+
+    x = jnp.linspace(-2, 2, 9, dtype=jnp.float32)
+    A.leaky_relu(x, 0.5)
+    A.elu(x, 0.5)
+    before = len(BACKEND._kernels)
+    for i in range(50):
+        s = 0.01 + i / 64
+        np.testing.assert_array_equal(A.leaky_relu(x, s), A.leaky_relu(np.asarray(x), s))
+        np.testing.assert_array_equal(A.elu(x, 1 + s), A.elu(np.asarray(x), 1 + s))
+    assert len(BACKEND._kernels) == before
+
+
+def test_signed_zero_parameters_are_different_values() -> None:
+    x = jnp.asarray([-1.0, 0.25, 2.0], dtype=jnp.float32)
+    a = A.threshold(x, 0.5, -0.0)
+    b = A.threshold(x, 0.5, 0.0)
+    assert np.signbit(np.asarray(a)[0]) and not np.signbit(np.asarray(b)[0])
+
+
+def test_traced_parameters_give_the_number_s_value_and_a_gradient() -> None:
+    x = jnp.linspace(-3, 3, 13, dtype=jnp.float32)
+    got = jax.jit(lambda x, s: A.leaky_relu(x, s))(x, 0.2)
+    np.testing.assert_array_equal(got, A.leaky_relu(x, 0.2))
+    g = jax.grad(lambda a: A.elu(x, a).sum())(1.0)  # jax.nn.elu's gives the same
+    want = jax.grad(lambda a: jax.nn.elu(x, a).sum())(1.0)
+    np.testing.assert_allclose(g, want, rtol=1e-5)
+    assert g != 0

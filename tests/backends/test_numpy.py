@@ -15,7 +15,7 @@ from activations._conformance import param_sets
 FLOATS = [np.float16, np.float32, np.float64]
 CASES = [(name, kw) for name, spec in CATALOG.items() for kw in param_sets(spec)]
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
-SMOOTH = [c for c in CASES if not CATALOG[c[0]].exact]
+SMOOTH = [c for c in CASES if not CATALOG[c[0]].piecewise]
 
 
 def sample(dtype: type, n: int = 257) -> np.ndarray:
@@ -240,7 +240,7 @@ def test_vjp_is_dout_times_derivative(name: str, kw: dict, dtype: type) -> None:
     dout = np.linspace(-2, 3, x.size).astype(dtype)
     got = f.vjp(x, dout, **kw)
     got = got[0] if isinstance(got, tuple) else got
-    if CATALOG[name].exact:  # computed in the dtype (float16 in float32): bitwise
+    if CATALOG[name].piecewise:  # computed in the dtype (float16 in float32): bitwise
         c = np.float32 if dtype == np.float16 else dtype
         # parameters are rounded to x's dtype (then the derivative is exact in it); the
         # parameter-free hardswish and hard_sigmoid divide by 6 in the compute dtype
@@ -309,7 +309,7 @@ def test_every_float16_bit_pattern(name: str, kw: dict) -> None:
     if name == "rrelu":  # its slope (lower + upper)/2 is what is rounded to float16
         wide_f, wide_kw = A.leaky_relu, {"negative_slope": bound["negative_slope"]}
     wide_kw = {k: float(np.float16(v)) if isinstance(v, float) else v for k, v in wide_kw.items()}
-    wide_dtype = np.float32 if CATALOG[name].exact else np.float64
+    wide_dtype = np.float32 if CATALOG[name].piecewise else np.float64
     with np.errstate(invalid="ignore"):  # signalling NaN patterns
         xw = x.astype(wide_dtype)
         pairs = (
@@ -323,7 +323,7 @@ def test_every_float16_bit_pattern(name: str, kw: dict) -> None:
         g, w = got[~nan].astype(np.float64), wide[~nan]
         with np.errstate(over="ignore"):
             rounded = w.astype(np.float16).astype(np.float64)
-        if CATALOG[name].exact and name not in ("hardswish", "hard_sigmoid"):
+        if CATALOG[name].piecewise and name not in ("hardswish", "hard_sigmoid"):
             np.testing.assert_array_equal(g, rounded)
             continue
         finite = np.isfinite(rounded)

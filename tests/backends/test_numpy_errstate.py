@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from activations.backends import _numpy_errstate as E
+from activations.backends.numpy import errstate as E
 
 INF = np.array([np.inf, 1.0])
 

@@ -15,8 +15,8 @@ from activations._catalog import CATALOG  # noqa: E402
 from activations._conformance import param_sets  # noqa: E402
 
 CASES = [(n, kw) for n, s in CATALOG.items() for kw in param_sets(s)]
-SMOOTH = [(n, kw) for n, kw in CASES if not CATALOG[n].exact]
-EXACT = [(n, kw) for n, kw in CASES if CATALOG[n].exact]
+SMOOTH = [(n, kw) for n, kw in CASES if not CATALOG[n].piecewise]
+EXACT = [(n, kw) for n, kw in CASES if CATALOG[n].piecewise]
 DTYPES = [tf.float16, tf.bfloat16, tf.float32, tf.float64]
 EDGE = [-np.inf, -5.0, -3.0, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, 6.0, 7.0, np.inf, np.nan]
 
@@ -64,7 +64,7 @@ def test_tf_function_matches_eager(name: str, kw: dict, jit: bool) -> None:
 
     y, g = run(x)
     ye, ge = grad(f, x, kw)
-    if CATALOG[name].exact:
+    if CATALOG[name].piecewise:
         np.testing.assert_array_equal(y.numpy(), ye.numpy())
         np.testing.assert_array_equal(g.numpy(), ge.numpy())
     else:  # XLA may fuse a*b+c; both stay within the float32 bounds (conformance tests)
@@ -167,3 +167,53 @@ def test_keras_symbolic_tensor_in_process() -> None:
     np.testing.assert_allclose(model.predict(x, verbose=0), A.gelu(x), rtol=1e-6)
     with pytest.raises(TypeError, match="symbolic Keras tensor"):
         A.gelu.derivative(inp)
+
+
+# --- the seams: unknown shapes in graphs, AutoGraph --------------------------------------
+
+
+@pytest.mark.parametrize("shape", [None, [None, None], [None, 3]], ids=["rank", "dims", "batch"])
+def test_unknown_shapes_in_tf_function(shape: object) -> None:
+    w = tf.Variable([0.1, 0.2, 0.3])
+    x = tf.constant(np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3))
+
+    @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32)])
+    def f(x: object) -> object:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = A.prelu(x, w) + A.gelu(x)
+        dx, dw = tape.gradient(y, [x, w])
+        return y, dx, dw, A.relu.vjp(x, x), A.prelu.vjp(x, x, w)[1]
+
+    y, dx, dw, vjp, dw2 = f(x)
+    xn = x.numpy()
+    wn = w.numpy()
+    np.testing.assert_array_equal(y.numpy(), A.prelu(xn, wn) + A.gelu(xn))
+    np.testing.assert_array_equal(dx.numpy(), A.prelu.derivative(xn, wn) + A.gelu.derivative(xn))
+    np.testing.assert_array_equal(dw.numpy(), A.prelu.vjp(xn, np.ones_like(xn), wn)[1])
+    np.testing.assert_array_equal(vjp.numpy(), A.relu.vjp(xn, xn))
+    np.testing.assert_array_equal(dw2.numpy(), A.prelu.vjp(xn, xn, wn)[1])
+
+
+def test_autograph_leaves_the_library_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AutoGraph converts what a tf.function calls; the library's code needs no conversion
+    (converting it cost tracing time and printed "could not transform" warnings)."""
+    from tensorflow.python.autograph.impl import api
+
+    converted: list[object] = []
+    convert = api._convert_actual
+
+    def spy(entity: object, program_ctx: object) -> object:
+        converted.append(entity)
+        return convert(entity, program_ctx)
+
+    monkeypatch.setattr(api, "_convert_actual", spy)
+
+    @tf.function
+    def f(x: object) -> object:
+        return A.relu(x) + A.gelu.derivative(x) + A.prelu.vjp(x, x, 0.2)[0] + A.leaky_relu(x, 0.3)
+
+    f(tf.constant([1.0, -2.0]))
+    assert converted, "AutoGraph converted nothing: the spy is not where conversion happens"
+    ours = [e for e in converted if getattr(e, "__module__", "").startswith("activations")]
+    assert not ours, ours

@@ -11,7 +11,7 @@ from activations._catalog import CATALOG  # noqa: E402
 from activations._conformance import param_sets  # noqa: E402
 
 CASES = [(n, kw) for n, s in CATALOG.items() for kw in param_sets(s)]
-SMOOTH = [(n, kw) for n, kw in CASES if not CATALOG[n].exact]
+SMOOTH = [(n, kw) for n, kw in CASES if not CATALOG[n].piecewise]
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
 
 
@@ -65,7 +65,7 @@ def test_matches_numpy(name: str, kw: dict) -> None:
         (f.derivative(x, **kw).numpy(), f.derivative(x.numpy(), **kw), 2.0**-3),
     ]
     for got, want, floor in pairs:
-        if CATALOG[name].exact:  # bitwise
+        if CATALOG[name].piecewise:  # bitwise
             np.testing.assert_array_equal(got, want)
         else:  # both within 16/32 ULP of the reference, with its floors (conformance tests)
             ulps = 64 * 2.0**-52
@@ -166,3 +166,63 @@ def test_torch_compile_fullgraph() -> None:
     ref = x.detach().clone().requires_grad_(True)
     model(ref).sum().backward()
     torch.testing.assert_close(x.grad, ref.grad)
+
+
+# --- the seams: layouts and dtypes the contract does not cover, meta and fake tensors ------
+
+
+@pytest.mark.parametrize(
+    ("make", "pattern"),
+    [
+        (lambda x: x.to_sparse(), r"relu\(\) does not accept tensors of layout torch.sparse_coo"),
+        (lambda x: torch.nested.nested_tensor([x, x[:2]]), r"relu\(\) does not accept nested"),
+        (lambda x: x.to(torch.float8_e4m3fn), r"relu\(\) got unsupported input .*float8_e4m3fn"),
+        (lambda x: torch.arange(4, dtype=torch.int32).to(torch.uint16),
+         r"relu\(\) does not accept uint16 input on the torch backend"),
+    ],
+    ids=["sparse", "nested", "float8", "uint16"],
+)  # fmt: skip
+def test_unsupported_tensors_are_refused_clearly(make: object, pattern: str) -> None:
+    x = make(edge()[:4].nan_to_num())  # type: ignore[operator]
+    for call in (A.relu, A.relu.derivative, lambda t: A.relu.vjp(t, t), A.gelu):
+        with pytest.raises(
+            TypeError, match=pattern.replace("relu", "(relu|gelu)(.derivative|.vjp)?")
+        ):
+            call(x)
+
+
+def test_meta_tensors_give_shapes_and_no_probe() -> None:
+    from activations.backends.torch import ops as backend
+
+    checked = dict(backend._threshold_checked)
+    backend._threshold_checked.clear()
+    try:
+        x = torch.empty(3, 5, device="meta", requires_grad=True)
+        for f in (A.relu, A.gelu, A.leaky_relu):
+            y = f(x)
+            assert y.device.type == "meta" and y.shape == x.shape
+            (g,) = torch.autograd.grad(y.sum(), x)
+            assert g.device.type == "meta"
+        assert A.relu.vjp(x, x).device.type == "meta"
+        assert not backend._threshold_checked
+    finally:
+        backend._threshold_checked.update(checked)
+
+
+def test_fake_tensors_fill_no_probe() -> None:
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    from activations.backends.torch import ops as backend
+
+    checked = dict(backend._threshold_checked)
+    backend._threshold_checked.clear()
+    try:
+        with FakeTensorMode() as mode:
+            x = mode.from_tensor(edge(torch.float64))
+            assert A.relu(x).shape == x.shape
+        assert not backend._threshold_checked
+        assert A.relu(edge(torch.float64)).dtype == torch.float64  # eager: probed now
+        assert backend._threshold_checked.get(torch.float64) is True
+    finally:
+        backend._threshold_checked.clear()
+        backend._threshold_checked.update(checked)

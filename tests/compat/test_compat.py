@@ -127,7 +127,7 @@ COMPAT = [(T.relu, kw) for kw in ({}, {"alpha": 0.1}, {"alpha": 3.0})] + [
 ]
 
 
-@pytest.mark.parametrize("backend", [b for b in conf.ALL_BACKENDS if b != "numpy"])
+@pytest.mark.parametrize("backend", [b for b in conf.all_backends() if b != "numpy"])
 @pytest.mark.parametrize(("f", "kw"), COMPAT, ids=lambda v: getattr(v, "__name__", str(v)))
 def test_every_backend_gives_the_same_numbers(f: object, kw: dict, backend: str) -> None:
     hs = {h.name: h for h in conf.harnesses([backend])}

@@ -14,7 +14,7 @@ from activations import _conformance as conf
 from activations._catalog import CATALOG
 
 N_RANDOM = int(os.environ.get("ACTIVATIONS_CONFORMANCE_RANDOM", "300"))
-ALL_BACKENDS = conf.ALL_BACKENDS
+ALL_BACKENDS = conf.all_backends()
 HARNESSES = {h.name: h for h in conf.harnesses()}  # the installed ones
 CASES = [(spec.name, kw) for spec in CATALOG.values() for kw in conf.param_sets(spec)]
 

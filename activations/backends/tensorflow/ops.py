@@ -18,8 +18,9 @@ and tf.nn.leaky_relu(alpha=0) each give -0.0 somewhere), so it costs two ops: ~2
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import tensorflow as tf
 
@@ -34,6 +35,11 @@ try:
 except ImportError:  # pragma: no cover
     _eager = tf.executing_eagerly
 
+try:  # recording paused for tapes and forward accumulators alike
+    from tensorflow.python.eager.record import stop_recording as _stop_recording
+except ImportError:  # pragma: no cover - a TensorFlow that moved it: record as usual
+    _stop_recording = contextlib.nullcontext
+
 try:  # whether any GradientTape may record this op (the test tf.custom_gradient makes itself)
     from tensorflow.python.eager.record import could_possibly_record as _taping
 except ImportError:  # pragma: no cover - a TensorFlow that moved it: always take the tape path
@@ -42,16 +48,12 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always tak
         return True
 
 
-from .._spec import Spec
-from ._base import Backend
+from ..._spec import Spec
+from .._base import Backend, is_param_array
 
-__all__ = ["TensorflowBackend", "TensorflowOps", "is_tensorflow_array"]
+__all__ = ["TensorflowBackend", "TensorflowOps"]
 
 _PRECISION = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
-
-
-def is_tensorflow_array(x: Any) -> bool:
-    return isinstance(x, (tf.Tensor, tf.Variable))
 
 
 def _tensor(v: Any, like: Any) -> Any:
@@ -82,13 +84,17 @@ class TensorflowOps:
     log1p = staticmethod(tf.math.log1p)
     tanh = staticmethod(tf.tanh)
     erfc = staticmethod(tf.math.erfc)
+    sqrt = staticmethod(tf.sqrt)
 
     @staticmethod
     def hypot(x: Any, c: float) -> Any:
         # big * sqrt(1 + (small/big)^2); c > 0, so big > 0 and there is no 0/0. Selected with
         # where, not maximum/minimum, whose gradient at a tie goes to both sides.
         a = tf.abs(x)
-        c_t = tf.fill(tf.shape(x), tf.constant(abs(c), dtype=x.dtype))
+        if isinstance(c, (tf.Tensor, tf.Variable)):  # a parameter given as a tensor
+            c_t = tf.broadcast_to(tf.abs(tf.cast(c, x.dtype)), tf.shape(x))
+        else:
+            c_t = tf.fill(tf.shape(x), tf.constant(abs(c), dtype=x.dtype))
         above = a > c_t
         big = tf.where(above, a, c_t)
         small = tf.where(above, c_t, a)
@@ -99,92 +105,6 @@ class TensorflowOps:
     def precision(x: Any) -> int:
         return _PRECISION[x.dtype.name]
 
-
-class TensorflowBackend(Backend):
-    name = "tensorflow"
-    precise = "float64"
-    ops = TensorflowOps
-
-    def dtype_name(self, x: Any) -> str:
-        return str(x.dtype.name)
-
-    def astype(self, x: Any, dtype: str) -> Any:
-        return tf.cast(x, dtype)
-
-    def asarray(self, obj: Any, like: Any) -> Any:
-        dtype = like.dtype if like.dtype.is_floating else None
-        return tf.convert_to_tensor(obj, dtype=dtype)
-
-    def shape(self, x: Any) -> tuple[int, ...]:
-        return tuple(x.shape)
-
-    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
-        return tf.reshape(tf.reduce_sum(a, axis=axes), shape)
-
-    def fast(self, spec: Spec, kind: str, params: Mapping[str, Any]) -> Any:
-        """The public call's fast path: relu at default parameters, eager, no tape recording."""
-        if spec.name != "relu" or kind != "value":
-            return None
-        generic = self.value
-
-        def value(x: Any, out: Any = None) -> Any:
-            if (
-                out is None
-                and type(x) is _EagerTensor
-                and x.dtype.is_floating
-                and not _taping()
-                and _eager()
-            ):
-                return _eager_relu(x)
-            return generic(spec, x, params, out)
-
-        return value
-
-    def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
-        if out is not None:
-            raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
-        x = tf.convert_to_tensor(x)  # a tf.Variable is read; the tape still sees it
-        if not x.dtype.is_floating:
-            return Backend.value(self, spec, x, params)
-        if not _taping() and _eager():
-            if spec.name == "relu" and spec.at_defaults(params):
-                return _eager_relu(x)
-            return Backend.value(self, spec, x, params)
-        plain = Backend.value
-        vjp = self.vjp
-        if not spec.array_params:
-
-            @tf.custom_gradient  # type: ignore[untyped-decorator]
-            def f(x: Any) -> Any:
-                def grad(dout: Any) -> Any:
-                    return vjp(spec, x, dout, params)
-
-                return plain(self, spec, x, params), grad
-
-            return f(x)
-
-        weight = params["weight"]
-        weight = (
-            tf.convert_to_tensor(weight)
-            if isinstance(weight, (tf.Tensor, tf.Variable))
-            else self.asarray(weight, x)
-        )
-
-        @tf.custom_gradient  # type: ignore[untyped-decorator]
-        def g(x: Any, w: Any) -> Any:
-            p = {**params, "weight": w}
-
-            def grad(dout: Any) -> Any:
-                return vjp(spec, x, dout, p)
-
-            return plain(self, spec, x, p), grad
-
-        return g(x, weight)
-
-
-BACKEND = TensorflowBackend()
-
-_EagerTensor = type(tf.constant(0.0))
 
 _zeros: dict[Any, Any] = {}
 
@@ -200,3 +120,114 @@ def _zero(dtype: Any) -> Any:
 def _eager_relu(x: Any) -> Any:
     """relu at default parameters on an eager floating tensor: relu(x) + 0 in two native ops."""
     return _add(_relu(x), _zero(x.dtype))
+
+
+class TensorflowBackend(Backend):
+    name = "tensorflow"
+    precise = "float64"
+    ops = TensorflowOps
+    natives: ClassVar[Mapping[str, Any]] = {"relu": _eager_relu}
+
+    def dtype_name(self, x: Any) -> str:
+        return str(x.dtype.name)
+
+    def astype(self, x: Any, dtype: str) -> Any:
+        return tf.cast(x, dtype)
+
+    def asarray(self, obj: Any, like: Any) -> Any:
+        dtype = like.dtype if like.dtype.is_floating else None
+        return tf.convert_to_tensor(obj, dtype=dtype)
+
+    def shape(self, x: Any) -> tuple[Any, ...] | None:
+        return None if x.shape.rank is None else tuple(x.shape)
+
+    def sum_to_shape(self, a: Any, shape: tuple[int, ...]) -> Any:
+        if a.shape.rank is not None:
+            return super().sum_to_shape(a, shape)
+        # rank unknown until the graph runs (tf.function with TensorSpec(None)): the axes
+        # that broadcasting added, computed in the graph
+        _, axes = tf.raw_ops.BroadcastGradientArgs(s0=tf.shape(a), s1=tf.constant(shape, tf.int32))
+        return tf.reshape(tf.reduce_sum(a, axis=axes), shape)
+
+    def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+        return tf.reshape(tf.reduce_sum(a, axis=axes), shape)
+
+    def _param_grad(
+        self, spec: Spec, name: str, value: Any, g: Any, xc: Any, p: Any, result: str
+    ) -> Any:
+        array = is_param_array(value)
+        value = self._as_array(value, xc) if array else value
+        if not array or self.shape(value) is not None:
+            return super()._param_grad(spec, name, value, g, xc, p, result)
+        # the parameter's rank is known only when the graph runs: reduce and reshape there
+        term = g * spec.partials[name](self.ops, xc, p)
+        _, axes = tf.raw_ops.BroadcastGradientArgs(s0=tf.shape(term), s1=tf.shape(value))
+        grad = tf.reshape(tf.reduce_sum(term, axis=axes), tf.shape(value))
+        own = self.dtype_name(value)
+        return self._to(grad, own if own in _PRECISION else result)
+
+    def fast(
+        self, spec: Spec, kind: str, params: Mapping[str, Any], cls: type | None = None
+    ) -> Any:
+        """The public call's fast path: a native kernel at default parameters, eager, no tape
+        recording."""
+        kernel = self.natives.get(spec.name)
+        if kernel is None or kind != "value":
+            return None
+        generic = self.value
+
+        def value(x: Any, out: Any = None) -> Any:
+            if (
+                out is None
+                and type(x) is _EagerTensor
+                and x.dtype.is_floating
+                and not _taping()
+                and _eager()
+            ):
+                return kernel(x)
+            return generic(spec, x, params, out)
+
+        return value
+
+    def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
+        if out is not None:
+            raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
+        x = tf.convert_to_tensor(x)  # a tf.Variable is read; the tape still sees it
+        if not x.dtype.is_floating:
+            return Backend.value(self, spec, x, params)
+        if not _taping() and _eager():
+            kernel = self.native(spec, params)
+            if kernel is not None:
+                return kernel(x)
+            return Backend.value(self, spec, x, params)
+        # parameters given as tensors or variables are inputs of the custom gradient (a
+        # variable is read here, where the tape records it), the others are constants
+        tensors = {
+            k: tf.convert_to_tensor(v)
+            for k, v in params.items()
+            if isinstance(v, (tf.Tensor, tf.Variable))
+        }
+        static = {k: v for k, v in params.items() if k not in tensors}
+        names = tuple(tensors)
+        plain, vjp = Backend.value, self.vjp
+
+        @tf.custom_gradient  # type: ignore[untyped-decorator]
+        def f(x: Any, *values: Any) -> Any:
+            p = {**static, **dict(zip(names, values, strict=True))}
+
+            def grad(dout: Any) -> Any:
+                return vjp(spec, x, dout, p, names)
+
+            # unrecorded: a forward accumulator would otherwise differentiate the formula's own
+            # ops (inf * 0 at the limits, relu'(NaN) = 1) instead of transposing grad
+            with _stop_recording() if _eager() else contextlib.nullcontext():
+                y = plain(self, spec, x, p)
+            return y, grad
+
+        return f(x, *tensors.values())
+
+
+BACKEND = TensorflowBackend()
+
+with tf.init_scope():  # eager even when this module is first imported inside a tf.function
+    _EagerTensor = type(tf.constant(0.0))

@@ -19,18 +19,14 @@ from typing import Any
 
 import dask.array as da
 
-from .._spec import Spec
-from ._base import Backend, _is_number
+from ..._spec import Spec
+from .._base import Backend, _is_number, is_param_array
 
-__all__ = ["DaskBackend", "is_dask_array"]
-
-
-def is_dask_array(x: Any) -> bool:
-    return isinstance(x, da.Array)
+__all__ = ["DaskBackend"]
 
 
 def _activation(name: str) -> Any:
-    from .._activation import get
+    from ..._activation import get
 
     return get(name)
 
@@ -45,8 +41,9 @@ def _block(
     dout: float | None = None,
 ) -> Any:
     """One block's result (runs on a worker: everything it needs comes by name or value)."""
-    from .._dispatch import backend_of
-    from ._threads import serial
+    from ..._dispatch import backend_of
+    from ..numpy.errstate import quiet
+    from ..numpy.threads import serial
 
     spec = _activation(activation).spec
     p = dict(params)
@@ -63,17 +60,20 @@ def _block(
             y = backend.derivative(spec, x, p)
         elif kind == "vjp":
             y = backend.vjp(spec, x, extra[0], p)
-            y = y[0] if names else y
-        else:  # "dweight": the elementwise part of prelu's weight gradient
-            y = _dweight_terms(backend, spec, x, extra[0], p)
+        else:  # "partial:<name>": the elementwise terms of a parameter's gradient
+            with quiet():  # inf * 0 where a limit is taken, as in the backends' own vjp
+                y = _partial_terms(backend, spec, x, extra[0], p, kind.split(":")[1])
     return _as_block(y)
 
 
-def _dweight_terms(backend: Backend, spec: Spec, x: Any, g: Any, p: Mapping[str, Any]) -> Any:
-    from .._catalog import prelu_dweight
-
-    _, compute, _ = backend.plan(spec, x, p)
-    return backend._to(g, compute) * prelu_dweight(backend.ops, backend._to(x, compute))
+def _partial_terms(
+    backend: Backend, spec: Spec, x: Any, g: Any, p: Mapping[str, Any], name: str
+) -> Any:
+    """dout * df/dparam for one block, in the vjp's compute dtype (summed afterwards)."""
+    dtype = backend.dtype_name(x)
+    result = backend.result_dtype(dtype, g)
+    _, compute, q = backend.plan(spec, x, p, result if result != dtype else None)
+    return backend._to(g, compute) * spec.partials[name](backend.ops, backend._to(x, compute), q)
 
 
 def _as_block(y: Any) -> Any:
@@ -90,6 +90,18 @@ def _aligned(w: Any, x: Any) -> Any:
     return w if w.chunks == chunks else w.rechunk(chunks)
 
 
+def _rechunked(spec: Spec, g: Any, x: Any) -> Any:
+    """The cotangent g with x's chunks; where a chunk size is unknown (NaN, after boolean
+    indexing) Dask can line the two up only once the sizes are computed."""
+    if any(n != n for c in (*x.chunks, *g.chunks) for n in c):
+        raise ValueError(
+            f"{spec.name}.vjp(): x has chunks {x.chunks} and dout {g.chunks}; with unknown "
+            "(NaN) chunk sizes they must be the same chunks (dout computed from x), or call "
+            ".compute_chunk_sizes() on them first"
+        )
+    return g.rechunk(x.chunks)
+
+
 class DaskBackend(Backend):
     name = "dask"
     absorbs = ("numpy",)  # NumPy arrays (weights, cotangents) become single-block Dask arrays
@@ -101,7 +113,7 @@ class DaskBackend(Backend):
         return x.astype(dtype)
 
     def asarray(self, obj: Any, like: Any) -> Any:
-        from .._dispatch import backend_of
+        from ..._dispatch import backend_of
 
         meta = like._meta
         return da.asarray(backend_of(meta).asarray(obj, meta))
@@ -122,14 +134,14 @@ class DaskBackend(Backend):
         *extra: Any,
         dout: float | None = None,
     ) -> Any:
-        names = spec.array_params
+        names = tuple(k for k, v in params.items() if is_param_array(v))
         x = x if isinstance(x, da.Array) else da.asarray(x)  # a NumPy x beside a Dask weight
         fixed = {k: v for k, v in params.items() if k not in names}
         weights = [
             _aligned(self._array(self._array_param(spec, n, params[n], x), x), x) for n in names
         ]
         # a cotangent takes x's chunks, so that the result keeps them
-        extra = tuple(g if g.chunks == x.chunks else g.rechunk(x.chunks) for g in extra)
+        extra = tuple(g if g.chunks == x.chunks else _rechunked(spec, g, x) for g in extra)
         arrays = [*extra, *reversed(weights)]
         kwargs: dict[str, Any] = {
             "kind": kind,
@@ -153,7 +165,14 @@ class DaskBackend(Backend):
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         return self._map("derivative", spec, x, params)
 
-    def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
+    def vjp(
+        self,
+        spec: Spec,
+        x: Any,
+        dout: Any,
+        params: Mapping[str, Any],
+        wrt: tuple[str, ...] = (),
+    ) -> Any:
         x = x if isinstance(x, da.Array) else da.asarray(x)  # a NumPy x beside a Dask dout
         if _is_number(dout):
             g: tuple[Any, ...] = ()  # a scalar cotangent goes to the blocks as it is
@@ -161,12 +180,18 @@ class DaskBackend(Backend):
         else:
             g, scalar = (self._array(self._cotangent(spec, dout, x), x),), None
         dx = self._map("vjp", spec, x, params, *g, dout=scalar)
-        if not spec.array_params:
+        if not wrt:
             return dx
-        weight = self._array(params["weight"], x)
-        terms = self._map("dweight", spec, x, params, *g, dout=scalar)
-        dw = self.sum_to_shape(terms, tuple(weight.shape))
-        return dx, dw.astype(weight.dtype)
+        grads = []
+        for name in wrt:  # lazy sums of the blocks' terms
+            terms = self._map(f"partial:{name}", spec, x, params, *g, dout=scalar)
+            if not is_param_array(params[name]):
+                grads.append(terms.sum().astype(dx.dtype))
+                continue
+            value = self._array(params[name], x)
+            own = value.dtype if value.dtype.kind == "f" else dx.dtype
+            grads.append(self.sum_to_shape(terms, tuple(value.shape)).astype(own))
+        return (dx, *grads)
 
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         return da.sum(a, axis=axes).reshape(shape)

@@ -12,20 +12,25 @@ built under ``change_flags(floatX=<compute dtype>)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.compile.builders import OpFromGraph
+from pytensor.compile.sharedvalue import SharedVariable
+from pytensor.gradient import DisconnectedType, disconnected_type
 from pytensor.graph.basic import Variable
 
-from .._dtypes import FORMATS
-from .._spec import Spec
-from ._base import Backend
+from ..._dtypes import FORMATS
+from ..._lru import Lru
+from ..._spec import Spec
+from .._base import Backend, _is_number, _rounded, is_param_array
 
 __all__ = ["PytensorBackend", "PytensorOps", "is_pytensor_variable"]
+
+GRAPHS = 256  # ops kept (each activation has a few parameter-name sets and input types)
 
 
 def is_pytensor_variable(x: Any) -> bool:
@@ -47,6 +52,7 @@ class PytensorOps:
     log1p = staticmethod(pt.log1p)
     tanh = staticmethod(pt.tanh)
     erfc = staticmethod(pt.erfc)
+    sqrt = staticmethod(pt.sqrt)
 
     @staticmethod
     def hypot(x: Any, c: float) -> Any:
@@ -70,7 +76,8 @@ class PytensorBackend(Backend):
     ops = PytensorOps
 
     def __init__(self) -> None:
-        self._graphs: dict[tuple[Any, ...], Callable[..., Any]] = {}
+        # ops by (activation, fixed parameters, names of the free ones, input types)
+        self._graphs: Lru[Any] = Lru(GRAPHS)
 
     def dtype_name(self, x: Any) -> str:
         return str(x.dtype)
@@ -91,8 +98,9 @@ class PytensorBackend(Backend):
         return pt.sum(a, axis=axes).reshape(shape) if axes else a  # pyright: ignore[reportAttributeAccessIssue]
 
     def _array_param(self, spec: Spec, name: str, value: Any, x: Any) -> Any:
-        if not isinstance(value, Variable):
-            value = self.asarray(value, x)
+        value = _static(value if isinstance(value, Variable) else self.asarray(value, x))
+        if not str(value.dtype).startswith(("float", "int", "uint")):
+            raise TypeError(f"{spec.name}(): {name} must be a real array, got dtype {value.dtype}")
         if value.ndim > x.ndim:  # pyright: ignore[reportAttributeAccessIssue]
             raise ValueError(
                 f"{spec.name}(): {name} has {value.ndim} dimensions, more than x's {x.ndim}"  # pyright: ignore[reportAttributeAccessIssue]
@@ -110,6 +118,11 @@ class PytensorBackend(Backend):
 
     def _cotangent(self, spec: Spec, dout: Any, x: Any) -> Any:
         dout = dout if isinstance(dout, Variable) else self.asarray(dout, x)
+        if str(dout.dtype) not in FORMATS and not str(dout.dtype).startswith(("int", "uint")):
+            raise TypeError(
+                f"{spec.name}.vjp(): dout must be real (a floating or integer dtype), got "
+                f"dtype {dout.dtype}"
+            )
         ds, xs = dout.type.shape, x.type.shape  # static shapes, None where unknown
         if dout.ndim and (
             dout.ndim != x.ndim
@@ -119,16 +132,23 @@ class PytensorBackend(Backend):
         return dout
 
     def _flags(self, spec: Spec, dtype: str) -> Any:
-        compute = self.compute_dtype(dtype, spec.exact) if dtype in FORMATS else "float64"
+        compute = self.compute_dtype(dtype, spec.piecewise) if dtype in FORMATS else "float64"
         return pytensor.config.change_flags(floatX=compute)
 
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         with self._flags(spec, self.dtype_name(x)):
             return Backend.derivative(self, spec, x, params)
 
-    def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
+    def vjp(
+        self,
+        spec: Spec,
+        x: Any,
+        dout: Any,
+        params: Mapping[str, Any],
+        wrt: tuple[str, ...] = (),
+    ) -> Any:
         with self._flags(spec, self.dtype_name(x)):
-            return Backend.vjp(self, spec, x, dout, params)
+            return Backend.vjp(self, spec, x, dout, params, wrt)
 
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         if out is not None:
@@ -138,32 +158,88 @@ class PytensorBackend(Backend):
         if dtype not in FORMATS:  # integers (or an error from plan)
             with self._flags(spec, dtype):
                 return Backend.value(self, spec, x, params)
-        if not spec.array_params:
-            return self._op(spec, params, (x,))(x)
-        w = params["weight"]
-        w = w if isinstance(w, Variable) else self.asarray(w, x)
-        return self._op(spec, params, (x, pt.as_tensor_variable(w)))(x, w)
+        # numbers are inputs of the op too (one op for every value of them), rounded to x's
+        # dtype here, as constants of a type that holds them exactly; array parameters are
+        # inputs that gradients flow to
+        free = tuple(k for k, v in params.items() if _is_number(v))
+        arrays = tuple(k for k, v in params.items() if is_param_array(v))
+        carrier = "float64" if dtype == "float64" else "float32"
+        args = [x] + [
+            pt.constant(np.asarray(_rounded(spec, k, params[k], dtype), carrier)) for k in free
+        ]
+        for k in arrays:
+            v = params[k]
+            args.append(_static(v if isinstance(v, Variable) else self.asarray(v, x)))
+        return self._op(spec, params, (free, arrays), tuple(args))(*args)
 
-    def _op(self, spec: Spec, params: Mapping[str, Any], args: tuple[Any, ...]) -> Any:
-        """An OpFromGraph for this activation, parameters and input types (cached)."""
-        fixed = {k: v for k, v in params.items() if k != "weight"}
-        key = (spec.name, tuple(sorted(fixed.items())), tuple(a.type for a in args))
-        op = self._graphs.get(key)
-        if op is not None:
-            return op
+    def _op(
+        self,
+        spec: Spec,
+        params: Mapping[str, Any],
+        names: tuple[tuple[str, ...], tuple[str, ...]],
+        args: tuple[Any, ...],
+    ) -> Any:
+        """An OpFromGraph of (x, *numbers, *array parameters) for this activation (cached)."""
+        fixed = {k: v for k, v in params.items() if k not in names[0] + names[1]}
+        key = (spec.name, tuple(sorted(fixed.items())), names, tuple(a.type for a in args))
+        return self._graphs.get(key, lambda: self._make_op(spec, fixed, names, args))
+
+    def _make_op(
+        self,
+        spec: Spec,
+        fixed: dict[str, Any],
+        names: tuple[tuple[str, ...], tuple[str, ...]],
+        args: tuple[Any, ...],
+    ) -> Any:
         inputs = [a.type() for a in args]
-        p = {**fixed, "weight": inputs[1]} if spec.array_params else fixed
+        free, arrays = names
+        order = free + arrays
+
+        def params_of(variables: list[Any]) -> dict[str, Any]:
+            return {**fixed, **dict(zip(order, variables[1:], strict=True))}
+
         with self._flags(spec, self.dtype_name(inputs[0])):
-            y = Backend.value(self, spec, inputs[0], p)
+            y = Backend.value(self, spec, inputs[0], params_of(inputs))
 
         def lop(inner: list[Any], outputs: list[Any], grads: list[Any]) -> list[Any]:
-            q = {**fixed, "weight": inner[1]} if spec.array_params else fixed
-            result = self.vjp(spec, inner[0], grads[0], q)
-            return list(result) if spec.array_params else [result]
+            result = self.vjp(spec, inner[0], grads[0], params_of(inner), arrays)
+            dx, dparams = (result[0], list(result[1:])) if arrays else (result, [])
+            return [dx, *(disconnected_type() for _ in free), *dparams]
 
-        op = OpFromGraph(inputs, [y], pullback=lop, inline=True, name=spec.name)
-        self._graphs[key] = op
-        return op
+        def rop(inner: list[Any], tangents: list[Any]) -> list[Any]:
+            given = dict(zip(order, tangents[1:], strict=True))
+            given = {k: t for k, t in given.items() if k in arrays and _connected(t)}
+            tx = tangents[0] if _connected(tangents[0]) else None
+            with self._flags(spec, self.dtype_name(inner[0])):
+                return [Backend.jvp(self, spec, inner[0], tx, params_of(inner), given)]
+
+        # the numbers are constants: no gradient flows to them
+        pattern = [[True], *([False] for _ in free), *([True] for _ in arrays)]
+        return OpFromGraph(
+            inputs,
+            [y],
+            pullback=lop,
+            pushforward=rop,
+            connection_pattern=pattern,
+            inline=True,
+            name=spec.name,
+        )
+
+
+def _static(v: Any) -> Any:
+    """A parameter with its size-1 axes known to be size 1: a shared variable's type leaves
+    them open (it may be resized), and an open axis does not broadcast against x's."""
+    v = pt.as_tensor_variable(v)
+    if isinstance(v, SharedVariable):
+        sizes = v.get_value(borrow=True).shape
+        axes = [i for i, n in enumerate(sizes) if n == 1 and v.type.shape[i] != 1]
+        if axes:
+            return pt.specify_broadcastable(v, *axes)
+    return v
+
+
+def _connected(t: Any) -> bool:
+    return t is not None and not isinstance(t.type, DisconnectedType)
 
 
 BACKEND = PytensorBackend()

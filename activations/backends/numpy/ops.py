@@ -4,30 +4,25 @@ Smooth activations compute in float64 and round once; SciPy supplies erfc (gelu)
 imported on the first call that needs it. ``out=`` is supported here and only here.
 
 Speed: relu (default parameters) runs native kernels that a probe has proven identical to the
-formula on this NumPy (``_numpy_kernels``); smooth activations on large arrays run chunk by
-chunk on every core (``_threads``); :meth:`NumpyBackend.fast` serves the public call's
+formula on this NumPy (``kernels``); smooth activations on large arrays run chunk by
+chunk on every core (``threads``); :meth:`NumpyBackend.fast` serves the public call's
 no-parameter fast path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from .._catalog import CATALOG
-from .._spec import Spec
-from . import _numpy_kernels as kernels
-from ._base import Backend
-from ._numpy_errstate import quiet
-from ._threads import PARALLEL_MIN, run_chunked
+from ..._spec import Spec
+from .._base import Backend, is_param_array
+from . import kernels
+from .errstate import quiet
+from .threads import PARALLEL_MIN, run_chunked
 
-__all__ = ["NumpyBackend", "NumpyOps", "is_numpy_array"]
-
-
-def is_numpy_array(x: Any) -> bool:
-    return isinstance(x, (np.ndarray, np.generic))
+__all__ = ["NumpyBackend", "NumpyOps"]
 
 
 def _erfc(x: Any) -> Any:
@@ -49,6 +44,7 @@ class NumpyOps:
     expm1 = staticmethod(np.expm1)
     log1p = staticmethod(np.log1p)
     tanh = staticmethod(np.tanh)
+    sqrt = staticmethod(np.sqrt)
     hypot = staticmethod(np.hypot)
     erfc = staticmethod(_erfc)
 
@@ -62,6 +58,7 @@ class NumpyBackend(Backend):
     name = "numpy"
     precise = "float64"
     ops = NumpyOps
+    natives: ClassVar[Mapping[str, Any]] = {"relu": kernels.RELU}
 
     def dtype_name(self, x: Any) -> str:
         return str(np.asarray(x).dtype.name if not hasattr(x, "dtype") else x.dtype.name)
@@ -83,36 +80,48 @@ class NumpyBackend(Backend):
 
     # --- fast paths ---------------------------------------------------------------------
 
-    def fast(self, spec: Spec, kind: str, params: Mapping[str, Any]) -> Any:
+    def fast(
+        self, spec: Spec, kind: str, params: Mapping[str, Any], cls: type | None = None
+    ) -> Any:
         """A callable for ``kind`` ("value", "derivative", "vjp") at default parameters.
 
         It takes (x, out) for values and (x,) / (x, dout) otherwise, and falls back to the
         generic path for anything its kernel does not cover. None: no fast path.
         """
-        if spec.name != "relu" or not _probed():
-            return None
-        table = getattr(kernels.RELU, kind)
+        native = self.natives.get(spec.name)
+        if native is None or (
+            cls is not None and issubclass(cls, np.ndarray) and cls is not np.ndarray
+        ):
+            return None  # ndarray subclasses (masked arrays, np.matrix) take the generic path
+        _probe(spec)
+        table = getattr(native, kind)
         generic = getattr(self, kind)
         if kind == "value":
-            small, maximum = kernels.RELU.small, np.maximum
+            small, maximum = native.small, np.maximum
 
             def value(x: Any, out: Any = None) -> Any:
-                # the small-array kernel inline (~250 ns of a 1 us call); in place needs no
-                # check: x is an array of its own dtype
+                # the small-array kernel inline (~250 ns of a 1 us call)
                 dtype = getattr(x, "dtype", None)
                 by_shape = small.get(dtype)
-                if by_shape is not None and (out is None or out is x):
-                    zeros = by_shape.get(x.shape)
-                    if zeros is not None:
-                        return maximum(x, zeros) if out is None else maximum(x, zeros, out=x)
-                k = table.get(dtype)
-                if k is None:
-                    return generic(spec, x, params, out)
                 if out is None:
-                    return k(x)
-                if out is not x:  # in place needs no check: x is an array of its own dtype
-                    self._check_out(spec, x, out)
-                return k(x, out)
+                    if by_shape is not None:
+                        zeros = by_shape.get(x.shape)
+                        if zeros is not None:
+                            return maximum(x, zeros)
+                    k = table.get(dtype)
+                    return generic(spec, x, params, out) if k is None else k(x)
+                if out is not x:
+                    self._check_out(spec, np.asarray(x), out)
+                try:  # in place: NumPy itself refuses a read-only x or one that is no array
+                    if by_shape is not None:
+                        zeros = by_shape.get(x.shape)
+                        if zeros is not None:
+                            return maximum(x, zeros, out=out)
+                    k = table.get(dtype)
+                    return generic(spec, x, params, out) if k is None else k(x, out)
+                except (TypeError, ValueError):
+                    self._check_out(spec, np.asarray(x), out)  # raises the library's error
+                    raise
 
             return value
         if kind == "derivative":
@@ -131,19 +140,55 @@ class NumpyBackend(Backend):
 
         return vjp
 
-    def _relu_kernel(self, kind: str, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
-        """The probed relu kernel for this call, or None."""
-        if spec.name != "relu" or not spec.at_defaults(params) or not _probed():
+    def _native_kernel(self, kind: str, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        """The probed native kernel for this call, or None."""
+        native = self.native(spec, params)
+        if native is None:
             return None
-        return getattr(kernels.RELU, kind).get(getattr(x, "dtype", None))
+        _probe(spec)
+        return getattr(native, kind).get(getattr(x, "dtype", None))
 
     # --- the generic paths, chunked over threads for large arrays -------------------------
 
+    # --- ndarray subclasses: computed on their data, returned as their class ----------------
+
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
+        if out is None and _subclass(x):
+            return _as_class(self._value(spec, np.asarray(x), params), x)
+        return self._value(spec, x, params, out)
+
+    def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        if _subclass(x):
+            return _as_class(self._derivative(spec, np.asarray(x), params), x)
+        return self._derivative(spec, x, params)
+
+    def vjp(
+        self,
+        spec: Spec,
+        x: Any,
+        dout: Any,
+        params: Mapping[str, Any],
+        wrt: tuple[str, ...] = (),
+    ) -> Any:
+        if not (_subclass(x) or _subclass(dout)):
+            return self._vjp(spec, x, dout, params, wrt)
+        like = x if _subclass(x) else dout
+        mask = _mask(x, dout)
+        if mask is not None:  # masked elements add nothing to a parameter's gradient
+            x = np.where(mask, 1, np.ma.getdata(x)).astype(np.asarray(x).dtype)
+            dout = np.where(mask, 0, np.ma.getdata(dout))
+        result = self._vjp(spec, np.asarray(x), np.asarray(dout), params, wrt)
+        if wrt:
+            return (_as_class(result[0], like, mask), *result[1:])
+        return _as_class(result, like, mask)
+
+    # --- plain arrays ----------------------------------------------------------------------
+
+    def _value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         x = np.asarray(x)
         if out is not None:
             self._check_out(spec, x, out)
-        k = self._relu_kernel("value", spec, x, params)
+        k = self._native_kernel("value", spec, x, params)
         if k is not None:
             return k(x) if out is None else k(x, out)
         with quiet():
@@ -157,9 +202,9 @@ class NumpyBackend(Backend):
             np.copyto(out, y, casting="unsafe")
         return out
 
-    def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+    def _derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         x = np.asarray(x)
-        k = self._relu_kernel("derivative", spec, x, params)
+        k = self._native_kernel("derivative", spec, x, params)
         if k is not None:
             return k(x)
         with quiet():
@@ -167,17 +212,25 @@ class NumpyBackend(Backend):
             result = self._chunked(spec, x, params, term)
             return result if result is not None else super().derivative(spec, x, params)
 
-    def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
+    def _vjp(
+        self,
+        spec: Spec,
+        x: Any,
+        dout: Any,
+        params: Mapping[str, Any],
+        wrt: tuple[str, ...] = (),
+    ) -> Any:
         x = np.asarray(x)
-        k = self._relu_kernel("vjp", spec, x, params)
+        k = None if wrt else self._native_kernel("vjp", spec, x, params)
         if k is not None and kernels.fits(x, dout):
             return k(x, dout)
         with quiet():
             result = None
-            if type(dout) is np.ndarray and dout.shape == x.shape and dout.dtype.kind == "f":
+            same = type(dout) is np.ndarray and dout.shape == x.shape and dout.dtype == x.dtype
+            if same and not wrt:
                 term = lambda c, p, g: g * spec.derivative(NumpyOps, c, p)
                 result = self._chunked(spec, x, params, term, None, dout)
-            return result if result is not None else super().vjp(spec, x, dout, params)
+            return result if result is not None else super().vjp(spec, x, dout, params, wrt)
 
     def _chunked(
         self,
@@ -191,10 +244,10 @@ class NumpyBackend(Backend):
         """``term(x, p, *more)`` in the compute dtype, chunk by chunk on every core, into
         ``out`` (or a new array); None where that does not apply (small or exact cases)."""
         if not (
-            not spec.exact
-            and not spec.array_params
+            not spec.piecewise
             and x.size >= PARALLEL_MIN
             and x.dtype.kind == "f"
+            and not any(is_param_array(v) for v in params.values())
         ):
             return None
         dtype, compute, p = self.plan(spec, x, params)
@@ -231,6 +284,26 @@ class NumpyBackend(Backend):
             )
 
 
+def _subclass(a: Any) -> bool:
+    return isinstance(a, np.ndarray) and type(a) is not np.ndarray
+
+
+def _mask(*arrays: Any) -> Any:
+    """The union of the masks of the masked arrays among ``arrays`` (None: none is masked)."""
+    masks = [np.ma.getmaskarray(a) for a in arrays if isinstance(a, np.ma.MaskedArray)]
+    return np.logical_or.reduce(masks) if masks else None
+
+
+def _as_class(y: Any, like: Any, mask: Any = None) -> Any:
+    """A result as ``like``'s class: a view for ndarray subclasses (np.matrix, ...); a masked
+    array gets ``like``'s mask (or ``mask``), as NumPy's ufuncs give."""
+    y = np.asarray(y)
+    if isinstance(like, np.ma.MaskedArray):
+        m = np.ma.getmaskarray(like) if mask is None else mask
+        return np.ma.MaskedArray(y, mask=np.array(m, copy=True))
+    return y.view(type(like))
+
+
 def _partly_overlaps(x: np.ndarray, out: np.ndarray) -> bool:
     """out shares memory with x but is not the same view of it (in place is out=x)."""
     if not np.may_share_memory(x, out):
@@ -245,23 +318,23 @@ def _partly_overlaps(x: np.ndarray, out: np.ndarray) -> bool:
 
 BACKEND = NumpyBackend()
 
-_probe_state: list[bool] = []
+_probed: set[str] = set()
 
 
-def _probed() -> bool:
-    """Probe the relu kernels once (first relu call on NumPy), against the generic path."""
-    if not _probe_state:
-        spec = CATALOG["relu"]
-        defaults = spec.defaults
-        assert defaults is not None
+def _probe(spec: Spec) -> None:
+    """Probe an activation's native kernels once (its first call on NumPy) against the
+    generic path; the kernels that disagree stay unused."""
+    if spec.name in _probed:
+        return
+    defaults = spec.defaults
+    assert defaults is not None
 
-        def reference(kind: str, x: Any, dout: Any) -> Any:
-            if kind == "value":
-                return Backend.value(BACKEND, spec, x, defaults)
-            if kind == "derivative":
-                return Backend.derivative(BACKEND, spec, x, defaults)
-            return Backend.vjp(BACKEND, spec, x, dout, defaults)
+    def reference(kind: str, x: Any, dout: Any) -> Any:
+        if kind == "value":
+            return Backend.value(BACKEND, spec, x, defaults)
+        if kind == "derivative":
+            return Backend.derivative(BACKEND, spec, x, defaults)
+        return Backend.vjp(BACKEND, spec, x, dout, defaults)
 
-        kernels.probe(reference)
-        _probe_state.append(True)
-    return True
+    BACKEND.natives[spec.name].probe(reference)
+    _probed.add(spec.name)

@@ -6,8 +6,8 @@ run on two cores. A pool costs tens of microseconds per call, so only arrays of
 
 The number of threads is the number of CPUs this process may use, or the environment variable
 ``ACTIVATIONS_NUM_THREADS`` (1 turns threading off). The pool is created on first use and is
-the only state kept here; work submitted from inside a worker runs in the caller's thread
-(no nested waiting, no deadlock).
+the only state kept here (a forked child forgets its parent's pool and makes its own); work
+submitted from inside a worker runs in the caller's thread (no nested waiting, no deadlock).
 """
 
 from __future__ import annotations
@@ -38,6 +38,20 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
 _local = threading.local()
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there (only the forking
+    thread is copied), and its lock may have been held by one of them. Start afresh: the
+    child's first large call makes a pool of its own."""
+    global _pool, _pool_size, _pool_lock, _local
+    _pool, _pool_size = None, 0
+    _pool_lock = threading.Lock()
+    _local = threading.local()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def num_threads() -> int:

@@ -7,7 +7,7 @@ on the array's device and keep its dtype: nothing is copied to the host.
 
 The one function the catalog needs beyond the standard is erfc (gelu): the library's own is
 used where there is one (CuPy's ``cupyx.scipy.special.erfc``, ``torch.special.erfc``), else an
-implementation from standard functions (``_erfc``, within 2 ULP in float64).
+implementation from standard functions (``erfc``, within 2 ULP in float64).
 
 Smooth activations compute in float64 where the array's device has it (the standard's
 inspection API says so) and round once; elsewhere in float32.
@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from .._dtypes import FORMATS, INT_NAMES
-from .._spec import Spec
-from . import _erfc
-from ._base import Backend
+from ..._dtypes import FORMATS, INT_NAMES
+from ..._spec import Spec
+from .._base import Backend
+from . import erfc as _erfc
 
 __all__ = ["ArrayApiBackend", "NamespaceBackend", "namespace_of"]
 
@@ -62,6 +62,7 @@ class NamespaceOps:
         self.xp = xp
         self.isnan, self.isinf, self.abs = xp.isnan, xp.isinf, xp.abs
         self.exp, self.expm1, self.log1p, self.tanh = xp.exp, xp.expm1, xp.log1p, xp.tanh
+        self.sqrt = xp.sqrt
         self.full_like = xp.full_like
         native = _native_erfc(xp)
         self.erfc: Callable[[Any], Any] = (
@@ -175,9 +176,16 @@ class ArrayApiBackend(Backend):
         with np.errstate(all="ignore"):
             return self.of(x).derivative(spec, x, params)
 
-    def vjp(self, spec: Spec, x: Any, dout: Any, params: Mapping[str, Any]) -> Any:
+    def vjp(
+        self,
+        spec: Spec,
+        x: Any,
+        dout: Any,
+        params: Mapping[str, Any],
+        wrt: tuple[str, ...] = (),
+    ) -> Any:
         with np.errstate(all="ignore"):
-            return self.of(x).vjp(spec, x, dout, params)
+            return self.of(x).vjp(spec, x, dout, params, wrt)
 
 
 BACKEND = ArrayApiBackend()

@@ -9,7 +9,7 @@ contract names (signed zeros, NaN of both signs, +-inf, subnormals) at every pos
 SIMD loops and their tails. A kernel that fails the probe is not used and the generic formula
 runs instead; the conformance tests check the kernels that are used.
 
-Large arrays are split between threads (NumPy's ufuncs release the GIL): see ``_threads``.
+Large arrays are split between threads (NumPy's ufuncs release the GIL): see ``threads``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ._numpy_errstate import ignore, restore
-from ._threads import PARALLEL_MIN, parallel
+from .errstate import ignore, restore
+from .threads import PARALLEL_MIN, parallel
 
-__all__ = ["RELU", "fits", "probe"]
+__all__ = ["RELU", "fits"]
 
 Kernel = Callable[..., Any]
 
@@ -100,7 +100,9 @@ def _has_nan(x: np.ndarray) -> bool:
 
 def _relu_d(x: np.ndarray) -> Any:
     if x.size <= 128:
-        return np.heaviside(x, 0)  # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept
+        # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept (a zero of x's type: NumPy 1's
+        # value-based casting would make a 0-d float32 result float64 with a Python 0)
+        return np.heaviside(x, x.dtype.type(0))
     if x.size >= PARALLEL_MIN:
         out = np.empty_like(x)
         if parallel(_relu_d_span, x, out):
@@ -126,7 +128,8 @@ def _relu_vjp(x: np.ndarray, dout: np.ndarray) -> Any:
     token = ignore()  # dout * 0 is NaN for an infinite dout, silently
     try:
         if x.size <= 128:
-            return np.multiply(dout, np.heaviside(x, 0))  # two ufunc calls beat the NaN check
+            # two ufunc calls beat the NaN check
+            return np.multiply(dout, np.heaviside(x, x.dtype.type(0)))
         if x.size >= PARALLEL_MIN:
             out = np.empty_like(x)
             if parallel(_relu_vjp_span, x, dout, out):
@@ -162,6 +165,32 @@ class _Relu:
         # shape (arrays up to _SMALL elements), so that a caller can skip the kernel's frame
         self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}
 
+    def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
+        """Keep the kernels that agree bit for bit with ``reference(kind, x, dout)`` on this NumPy.
+
+        ``reference`` is the generic implementation of the catalog's relu (value, derivative, vjp).
+        """
+        with np.errstate(all="ignore"):
+            for name in ("float32", "float64"):
+                dtype = np.dtype(name)
+                samples = _samples(dtype)
+                refs = [(x, reference("value", x, None)) for x in samples]
+                for zero_first in (False, True):
+                    kernel, zeros = _relu_value(zero_first)
+                    if all(_same(kernel(x), y) for x, y in refs):
+                        self.value[dtype] = kernel
+                        if not zero_first:
+                            self.small[dtype] = zeros
+                        break
+                if all(_nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples):
+                    self.derivative[dtype] = _relu_d
+                douts = [np.roll(x, 3)[::-1].copy() for x in samples]
+                if all(
+                    _nan_same(_relu_vjp(x, g), reference("vjp", x, g))
+                    for x, g in zip(samples, douts, strict=True)
+                ):
+                    self.vjp[dtype] = _relu_vjp
+
 
 RELU = _Relu()
 
@@ -191,30 +220,3 @@ def _nan_same(a: Any, b: Any) -> bool:
         return False
     nan = np.isnan(a)
     return bool(np.array_equal(nan, np.isnan(b)) and _same(a[~nan], b[~nan]))
-
-
-def probe(reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
-    """Keep the kernels that agree bit for bit with ``reference(kind, x, dout)`` on this NumPy.
-
-    ``reference`` is the generic implementation of the catalog's relu (value, derivative, vjp).
-    """
-    with np.errstate(all="ignore"):
-        for name in ("float32", "float64"):
-            dtype = np.dtype(name)
-            samples = _samples(dtype)
-            refs = [(x, reference("value", x, None)) for x in samples]
-            for zero_first in (False, True):
-                kernel, zeros = _relu_value(zero_first)
-                if all(_same(kernel(x), y) for x, y in refs):
-                    RELU.value[dtype] = kernel
-                    if not zero_first:
-                        RELU.small[dtype] = zeros
-                    break
-            if all(_nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples):
-                RELU.derivative[dtype] = _relu_d
-            douts = [np.roll(x, 3)[::-1].copy() for x in samples]
-            if all(
-                _nan_same(_relu_vjp(x, g), reference("vjp", x, g))
-                for x, g in zip(samples, douts, strict=True)
-            ):
-                RELU.vjp[dtype] = _relu_vjp

@@ -1,0 +1,152 @@
+"""The registry is the one list of backends: every backend lives in its own folder, declares
+what the rest of the package needs, and runs the conformance matrix."""
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _required import missing
+
+import activations
+from activations import _conformance as conf
+from activations import backends
+from activations.backends import Entry, Library, register_backend
+from activations.testing import to_numpy
+
+PACKAGE = Path(backends.__file__).parent
+
+
+@pytest.mark.parametrize("name", backends.BUILTIN)
+def test_a_backend_is_one_folder_with_its_declaration_ops_and_checks(name: str) -> None:
+    folder = PACKAGE / name
+    for part in ("__init__.py", "ops.py", "checks.py"):
+        assert (folder / part).is_file(), f"{name}: no {part} in {folder}"
+    declaration = importlib.import_module(f"activations.backends.{name}")
+    entry = declaration.ENTRY
+    assert isinstance(entry, Entry) and entry.name == name, f"{name}: __init__ declares no ENTRY"
+    assert entry in backends.entries(), f"{name}: its ENTRY is not the registered one"
+    assert entry.libraries, f"{name}: declares no Library, so nothing would check it"
+    for lib in entry.libraries:
+        assert lib.checks == f"activations.backends.{name}.checks", lib.name
+
+
+def test_the_folders_are_the_built_in_backends() -> None:
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert folders == set(backends.BUILTIN), "a backend folder is missing from BUILTIN"
+
+
+def test_every_registered_backend_runs_the_conformance_matrix() -> None:
+    """Every library of every registered backend is a column of the matrix, and every
+    installed one has a harness that checks a value and a derivative."""
+    declared = [lib.name for e in backends.entries() for lib in e.libraries]
+    assert sorted(conf.all_backends()) == sorted(declared)  # the matrix's columns
+    installed = [n for n in declared if conf.installed(n)]
+    harnesses = {h.name: h for h in conf.harnesses(installed)}
+    assert sorted(harnesses) == sorted(installed)
+    for name, h in harnesses.items():
+        assert set(h.dtypes) <= set(backends.library(name).dtypes), name
+        r = conf.check_one(h, activations.relu.spec, {}, h.dtypes[-1], n_random=5)
+        assert r.ok and r.points > 0, (name, r.failures)
+
+
+@pytest.mark.parametrize("name", [lib.name for lib in backends.libraries()])
+def test_every_library_converts_both_ways_or_is_symbolic(name: str) -> None:
+    lib = backends.library(name)
+    if lib.from_numpy is None:
+        assert lib.to_numpy is None and lib.variable is None, name
+        return
+    if importlib.util.find_spec(lib.module) is None:
+        missing(name)
+    a = np.array([-1.5, 0.0, 2.0], dtype=np.float32)
+    y = lib.from_numpy(a)
+    assert type(y).__module__.split(".")[0] in lib.array_modules, (name, type(y))
+    back = to_numpy(y)
+    np.testing.assert_array_equal(back, a)
+    assert back.dtype == a.dtype
+
+
+def test_everything_takes_its_list_from_the_registry() -> None:
+    from activations import _bench, init, testing
+    from activations.__main__ import NAMES
+
+    libraries = [lib.name for lib in backends.libraries()]
+    assert list(NAMES) == libraries
+    assert list(testing.BACKENDS) == [n for n in libraries if backends.library(n).from_numpy]
+    assert set(_bench.BENCHED) <= set(libraries)
+    with pytest.raises(ValueError, match="known: numpy, torch, tensorflow, jax, pytensor"):
+        init.to_backend(np.zeros((2, 2)), "dask")
+
+
+def test_a_third_party_backend_joins_every_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from activations.backends.numpy.ops import NumpyBackend
+
+    class Boxed(np.ndarray):
+        pass
+
+    lib = Library(
+        name="boxed",
+        module="numpy",
+        distributions=(),
+        dtypes=("float64",),
+        checks="activations.backends.numpy.checks",
+        from_numpy=lambda a: a.view(Boxed),
+        to_numpy=np.asarray,
+        array_modules=(__name__.split(".")[0],),
+    )
+    monkeypatch.setattr(backends, "_entries", list(backends._entries))
+    register_backend(Entry("boxed", lambda cls: cls is Boxed, NumpyBackend, libraries=(lib,)))
+    try:
+        assert "boxed" in conf.all_backends()
+        assert backends.library("boxed") is lib
+        assert [e.name for e in backends.entries()][-1] == "array_api"  # the fallback stays last
+    finally:
+        activations._dispatch.clear_cache()
+
+
+def test_reading_the_declarations_imports_no_framework() -> None:
+    code = (
+        "import sys, activations.backends as b\n"
+        "[(lib.name, lib.module, lib.dtypes) for lib in b.libraries()]\n"
+        "heavy = {'torch', 'tensorflow', 'jax', 'pytensor', 'keras', 'dask', 'array_api_strict'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_loading_a_backend_before_its_framework_is_imported_does_not_hang() -> None:
+    """get() imports the framework, whose import hook asks for the same backend again."""
+    import subprocess
+
+    names = [e.name for e in backends.entries() if not importlib_missing(e)]
+    code = f"import activations.backends as b\nfor n in {names!r}: b.get(n)\nprint('ok')"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def importlib_missing(entry: Entry) -> bool:
+    return any(importlib.util.find_spec(lib.module) is None for lib in entry.libraries)
+
+
+def test_a_backend_installed_but_unusable_here_is_named_not_fatal() -> None:
+    """Keras on its numpy backend has no autograd: check runs the others and says why."""
+    if importlib.util.find_spec("keras") is None:
+        missing("keras")
+    import subprocess
+
+    code = (
+        "from activations import _conformance as c\n"
+        "print([h.name for h in c.harnesses(['numpy', 'keras'])], sorted(c.unavailable))"
+    )
+    env = {**__import__("os").environ, "KERAS_BACKEND": "numpy"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert out.stdout.strip() == "['numpy'] ['keras']", out.stdout + out.stderr[-2000:]
