@@ -227,6 +227,8 @@ def harnesses(names: Iterable[str] | None = None) -> list[Harness]:
             found.append(checks(n).harness())
         except Unavailable as exc:  # installed, but not usable here (Keras on its numpy backend)
             unavailable[n] = str(exc)
+        except ImportError as exc:  # installed, but its import fails here (a missing dependency)
+            unavailable[n] = f"importing it failed: {exc}"
     return found
 
 

@@ -3,6 +3,7 @@ what the rest of the package needs, and runs the conformance matrix."""
 
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -136,7 +137,8 @@ def importlib_missing(entry: Entry) -> bool:
 
 
 def test_a_backend_installed_but_unusable_here_is_named_not_fatal() -> None:
-    """Keras on its numpy backend has no autograd: check runs the others and says why."""
+    """Keras on its numpy backend (no autograd; without JAX not even importable): check runs the
+    others and says why."""
     if importlib.util.find_spec("keras") is None:
         missing("keras")
     import subprocess
@@ -145,8 +147,29 @@ def test_a_backend_installed_but_unusable_here_is_named_not_fatal() -> None:
         "from activations import _conformance as c\n"
         "print([h.name for h in c.harnesses(['numpy', 'keras'])], sorted(c.unavailable))"
     )
-    env = {**__import__("os").environ, "KERAS_BACKEND": "numpy"}
+    env = {**os.environ, "KERAS_BACKEND": "numpy"}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env
     )
     assert out.stdout.strip() == "['numpy'] ['keras']", out.stdout + out.stderr[-2000:]
+
+
+def test_a_backend_whose_import_fails_is_named_not_fatal(tmp_path: Path) -> None:
+    """A framework that is found but fails to import (a missing dependency of its own)."""
+    import subprocess
+
+    (tmp_path / "keras").mkdir()
+    (tmp_path / "keras" / "__init__.py").write_text("import no_such_dependency_here\n")
+    code = (
+        "from activations import _conformance as c\n"
+        "print([h.name for h in c.harnesses(['numpy', 'keras'])])\n"
+        "print(c.unavailable['keras'])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert out.stdout.splitlines() == [
+        "['numpy']",
+        "importing it failed: No module named 'no_such_dependency_here'",
+    ], out.stdout + out.stderr[-2000:]
