@@ -22,7 +22,10 @@ from typing import Any
 
 from . import __version__, backends
 
-NAMES = tuple(lib.name for lib in backends.libraries())  # the one set of backend names
+
+def _names() -> tuple[str, ...]:
+    """The one set of backend names (the registry's, installed plugins' included)."""
+    return tuple(lib.name for lib in backends.libraries())
 
 
 class UsageError(Exception):
@@ -41,13 +44,14 @@ def _known(requested: Sequence[str] | None) -> list[str] | None:
     """The backends a command was asked for, each a known name, without repeats."""
     if not requested:
         return None
-    unknown = [n for n in requested if n not in NAMES]
+    names = _names()
+    unknown = [n for n in requested if n not in names]
     if unknown:
         import difflib
 
-        close = difflib.get_close_matches(unknown[0], NAMES, n=1)
+        close = difflib.get_close_matches(unknown[0], names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UsageError(f"unknown backend {unknown[0]!r}{hint}; backends: {', '.join(NAMES)}")
+        raise UsageError(f"unknown backend {unknown[0]!r}{hint}; backends: {', '.join(names)}")
     return list(dict.fromkeys(requested))
 
 
@@ -185,7 +189,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name, why in conf.unavailable.items():
         print(f"{name}: not checked here ({why})", file=sys.stderr)
     if not hs:
-        raise UsageError(f"none of {', '.join(names or NAMES)} is installed")
+        raise UsageError(f"none of {', '.join(names or _names())} is installed")
     from ._progress import Progress
 
     todo = conf.cells(hs, args.activation)
@@ -237,9 +241,9 @@ def _check_natives(names: list[str] | None, args: argparse.Namespace) -> int:
         raise UsageError("--natives measures first derivatives only; run --autodiff without it")
     found = _natives.sources(names)
     if not found:
-        with_natives = sorted({s.backend for s in _natives.SOURCES})
+        with_natives = sorted({n for s in _natives.SOURCES for n in s.selected_by})
         raise UsageError(
-            f"{', '.join(names or NAMES)}: no native activations to measure here (natives: "
+            f"{', '.join(names or _names())}: no native activations to measure here (natives: "
             f"{', '.join(with_natives)}, when installed)"
         )
     with Progress(None, "measuring") as bar:
@@ -478,7 +482,7 @@ def _parser() -> argparse.ArgumentParser:
         description="ReLU and its variants with the same numbers on every array library.",
     )
     parser.add_argument("--version", action="version", version=f"activations {__version__}")
-    backend_help = f"only this backend (repeatable): {', '.join(NAMES)}"
+    backend_help = f"only this backend (repeatable): {', '.join(_names())}"
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="installed backends and their versions")
     p.add_argument("--no-import", action="store_true", help="do not test-import the frameworks")

@@ -42,7 +42,9 @@ def _signature(spec: Spec, lead: tuple[str, ...], out: bool) -> inspect.Signatur
     return inspect.Signature(params)
 
 
-_EXAMPLE_ARGS = {"prelu": ", 0.25", "threshold": ", 0.5, -1.0"}
+def example_args(spec: Spec) -> str:
+    """The parameters of an activation's example call, as source (", weight=0.25")."""
+    return "".join(f", {k}={v!r}" for k, v in spec.doc_example.items())
 
 
 def _docstring(spec: Spec) -> str:
@@ -64,7 +66,7 @@ def _docstring(spec: Spec) -> str:
         "Examples",
         "--------",
         ">>> import numpy as np, activations",
-        f">>> activations.{spec.name}(np.array([-1.0, 0.0, 2.0]){_EXAMPLE_ARGS.get(spec.name, '')})",  # noqa: E501
+        f">>> activations.{spec.name}(np.array([-1.0, 0.0, 2.0]){example_args(spec)})",
     ]
     return "\n".join(lines)
 

@@ -603,6 +603,13 @@ def _squareplus_db(o: Any, x: Any, p: P) -> Any:
 
 # --- the catalog ---------------------------------------------------------------------------
 
+
+def _leaky_gain(slope: Any) -> float:
+    """He's gain for a rectifier of negative slope ``slope``."""
+    a = float(slope)
+    return math.sqrt(2.0 / (1.0 + a * a))
+
+
 _f = real()
 _opt = real(optional=True)
 _pos = real(positive=True)
@@ -630,6 +637,7 @@ _SPECS = [
             {"max_value": 6.0},
         ),
         partials={"negative_slope": _relu_ds, "max_value": _relu_dm, "threshold": _relu_dt},
+        gain=lambda p: math.sqrt(2.0),
     ),
     Spec(
         "relu6",
@@ -654,6 +662,7 @@ _SPECS = [
         kinks=lambda p: ((0.0, p["negative_slope"]),),
         examples=({"negative_slope": 0.2}, {"negative_slope": 3.0}, {"negative_slope": -0.5}),
         partials={"negative_slope": _slope_partial},
+        gain=lambda p: _leaky_gain(p.get("negative_slope", p.get("weight", 0.01))),
     ),
     Spec(
         "prelu",
@@ -667,6 +676,7 @@ _SPECS = [
         kinks=lambda p: ((0.0, p["weight"]),),
         examples=({"weight": 0.25},),
         partials={"weight": _slope_partial},
+        gain=lambda p: _leaky_gain(p.get("negative_slope", p.get("weight", 0.25))),
     ),
     Spec(
         "rrelu",
@@ -684,6 +694,7 @@ _SPECS = [
         prepare=_rrelu_prepare,
         examples=({"lower": 0.1, "upper": 0.3},),
         partials={"lower": _rrelu_dbound, "upper": _rrelu_dbound},
+        gain=lambda p: _leaky_gain((p.get("lower", 1 / 8) + p.get("upper", 1 / 3)) / 2),
     ),
     Spec(
         "elu",
@@ -776,6 +787,7 @@ _SPECS = [
         aliases=("hard_swish", "hard_silu"),
         piecewise=True,
         kinks=lambda p: ((-3.0, 0.0), (3.0, 1.0)),
+        division_ulps=(3, 3),
     ),
     Spec(
         "hard_sigmoid",
@@ -786,6 +798,7 @@ _SPECS = [
         class_name="Hardsigmoid",
         piecewise=True,
         kinks=lambda p: ((-3.0, 0.0), (3.0, 0.0)),
+        division_ulps=(2, 1),
     ),
     Spec(
         "hardtanh",
@@ -860,6 +873,7 @@ _SPECS = [
         "1/(1 + exp(-x))",
         _sigmoid,
         _sigmoid_d,
+        gain=lambda p: 4.0,  # the Theano tutorials' rule: Glorot's bound times 4
     ),
     Spec(
         "tanh",
@@ -867,6 +881,7 @@ _SPECS = [
         "tanh(x)",
         _tanh,
         _tanh_d,
+        gain=lambda p: 1.0,
     ),
     Spec(
         "linear",
@@ -877,6 +892,7 @@ _SPECS = [
         class_name="Identity",
         aliases=("identity",),
         piecewise=True,
+        gain=lambda p: 1.0,
     ),
 ]
 

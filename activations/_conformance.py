@@ -58,14 +58,12 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "float32": (4, 8),
     "float64": (16, 32),
 }
-# exact activations that are a division away from piecewise linear
-DIVISION_BOUNDS: dict[str, tuple[float, float]] = {"hardswish": (3, 3), "hard_sigmoid": (2, 1)}
 
 
 def bounds(spec: Spec, dtype: str) -> tuple[float, float]:
     """The (value, derivative) ULP bounds of ``spec`` in ``dtype`` (0 means bitwise)."""
     if spec.piecewise:
-        return DIVISION_BOUNDS.get(spec.name, (0, 0))
+        return spec.division_ulps or (0, 0)
     return BOUNDS[dtype]
 
 

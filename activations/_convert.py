@@ -6,6 +6,7 @@ Each framework is imported by the first conversion to it, never before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,30 @@ from . import backends
 
 __all__ = ["MODULES", "backend_name", "to_backend", "to_numpy"]
 
-# every backend there is a conversion for: name -> the module that must be importable
-MODULES: dict[str, str] = {
-    lib.name: lib.module for lib in backends.libraries() if lib.from_numpy is not None
-}
+
+class _Convertible(Mapping[str, str]):
+    """Every backend there is a conversion for: name -> the module that must be importable.
+
+    Read from the registry at each use, so that a backend registered later is in it.
+    """
+
+    def _table(self) -> dict[str, str]:
+        return {lib.name: lib.module for lib in backends.libraries() if lib.from_numpy is not None}
+
+    def __getitem__(self, name: str) -> str:
+        return self._table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __repr__(self) -> str:
+        return repr(self._table())
+
+
+MODULES: Mapping[str, str] = _Convertible()
 
 
 def backend_name(backend: Any) -> str:

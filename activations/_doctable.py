@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ._catalog import CATALOG
-from ._conformance import BOUNDS, DERIVATIVE_FLOOR, DIVISION_BOUNDS, VALUE_FLOOR
+from ._conformance import BOUNDS, DERIVATIVE_FLOOR, VALUE_FLOOR
 from ._spec import REQUIRED, Spec
 
 START = "<!-- generated from the catalog: python -m activations._doctable --write -->"
@@ -49,8 +49,8 @@ def _integers(spec: Spec) -> str:
 
 
 def _class(spec: Spec) -> str:
-    if spec.name in DIVISION_BOUNDS:
-        v, d = DIVISION_BOUNDS[spec.name]
+    if spec.division_ulps:
+        v, d = spec.division_ulps
         return f"exact across backends, {v}/{d} ULP"
     return "exact" if spec.piecewise else "smooth"
 
@@ -103,8 +103,6 @@ def _entry(spec: Spec) -> str:
     """One activation's section of docs/activations.md."""
     import numpy as np
 
-    from ._activation import _EXAMPLE_ARGS
-
     sig = ", ".join(
         ["x"]
         + [p.name if p.default is REQUIRED else f"{p.name}={p.default!r}" for p in spec.params]
@@ -126,7 +124,9 @@ def _entry(spec: Spec) -> str:
         rows.append((f"`{p.name}`", f"{default}; {p.doc}; {grad}"))
     cls = spec.class_name
     rows.append(("module, layer", f"`activations.torch.{cls}`, `activations.keras.{cls}`"))
-    args = _EXAMPLE_ARGS.get(spec.name, "")
+    from ._activation import example_args
+
+    args = example_args(spec)
     call = f"activations.{spec.name}(np.array([-1.0, 0.0, 2.0]){args})"
     result = eval(call, {"activations": sys.modules["activations"], "np": np})
     return "\n".join(

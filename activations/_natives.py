@@ -57,6 +57,12 @@ class Source:
     module: str  # importable for the source to run
     calls: Callable[[], dict[str, Call]]
     defaults: Mapping[str, str] = field(default_factory=dict)  # activation -> note
+    also: tuple[str, ...] = ()  # other backend names that select it (keras: keras.ops)
+
+    @property
+    def selected_by(self) -> tuple[str, ...]:
+        """The names of ``--backend`` that select this source."""
+        return (self.backend, *self.also)
 
 
 def _torch() -> dict[str, Call]:
@@ -245,6 +251,7 @@ SOURCES = (
             "leaky_relu": "negative_slope=0.2 (the contract: 0.01)",
             "gelu": "approximate=True (the contract: False)",
         },
+        also=("keras",),
     ),
 )
 
@@ -258,7 +265,7 @@ def sources(backends: list[str] | None = None) -> list[Source]:
     return [
         s
         for s in SOURCES
-        if (backends is None or s.backend in backends)
+        if (backends is None or not set(s.selected_by).isdisjoint(backends))
         and installed(s.backend)
         and importlib.util.find_spec(s.module) is not None
     ]

@@ -129,8 +129,8 @@ class Spec:
     use no transcendental function (pieces of polynomials, hardswish and hard_sigmoid with a
     division by 6): they are computed in the input dtype (float16 and bfloat16 in float32), are
     bitwise identical on every backend, and are judged bitwise against the reference, or within
-    the division's rounding. The others are computed in the backend's most precise float type
-    where it has one, then rounded once.
+    the division's rounding (``division_ulps``). The others are computed in the backend's most
+    precise float type where it has one, then rounded once.
 
     ``class_name`` names the activation's class in ``activations.torch`` and
     ``activations.keras``: torch.nn's name where torch has the activation, else (the default)
@@ -157,6 +157,12 @@ class Spec:
     # d f / d parameter, elementwise, for each numeric parameter: ``partial(ops, x, p)`` like
     # ``derivative`` (the backend sums it over the dimensions a parameter was broadcast along).
     partials: Mapping[str, Formula] = field(default_factory=dict)
+    # A piecewise activation computed with a division (by 6): its (value, derivative) bounds in
+    # ULPs of the dtype, the same on every backend (None: bitwise).
+    division_ulps: tuple[int, int] | None = None
+    # The recommended gain for He/Glorot initialisation, from the keyword parameters given to
+    # ``activations.init.gain`` (unbound: missing ones take their usual values). None: no gain.
+    gain: Callable[[Mapping[str, Any]], float] | None = None
     _defaults: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -183,6 +189,13 @@ class Spec:
         if any(p.default is REQUIRED for p in self.params):
             return None
         return self.bind((), {})
+
+    @property
+    def doc_example(self) -> dict[str, Any]:
+        """The parameters of the docs' example call: none, or the first example set when a
+        parameter is required."""
+        required = any(p.default is REQUIRED for p in self.params)
+        return dict(self.examples[0]) if required else {}
 
     def at_defaults(self, params: Mapping[str, Any]) -> bool:
         """Whether ``params`` (bound) are the defaults (never with an array parameter)."""

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import backends
 from ._activation import get
+from ._catalog import CATALOG
 
 __all__ = ["gain", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "to_backend"]
 
@@ -34,38 +35,31 @@ def gain(name: str, **params: float) -> float:
 
     sqrt(2) for relu (and its aliases, rectify), sqrt(2/(1+a^2)) for a leaky relu of slope a,
     1 for linear and tanh, and 4 for sigmoid (the Theano tutorials' rule: Glorot's uniform
-    bound times 4).
+    bound times 4). Each activation's catalog entry gives its gain.
+
+    Examples
+    --------
+    >>> from activations.init import gain
+    >>> round(gain("leaky_relu", negative_slope=0.2), 6)
+    1.386750
     """
     key = name.strip().lower()
+    # Lasagne's names, whose parameters are spelled its own way
     if key in ("rectify", "theano.relu") and not params.get("alpha", params.get("leakiness")):
         key = "relu"
     if key in ("leaky_rectify", "leakyrectify", "theano.relu"):
-        a = float(params.get("alpha", params.get("leakiness", 0.01)))
-        return math.sqrt(2.0 / (1.0 + a * a))
+        params = {"negative_slope": params.get("alpha", params.get("leakiness", 0.01))}
+        key = "leaky_relu"
     if key == "very_leaky_rectify":
-        return math.sqrt(2.0 / (1.0 + (1 / 3) ** 2))
-    canonical = get(key).__name__
-    if canonical == "relu":
-        return math.sqrt(2.0)
-    if canonical in ("leaky_relu", "prelu", "rrelu"):
-        if canonical == "rrelu":
-            a = (params.get("lower", 1 / 8) + params.get("upper", 1 / 3)) / 2
-        else:
-            a = float(
-                params.get(
-                    "negative_slope",
-                    params.get("weight", 0.01 if canonical == "leaky_relu" else 0.25),
-                )
-            )
-        return math.sqrt(2.0 / (1.0 + a * a))
-    if canonical in ("linear", "tanh"):
-        return 1.0
-    if canonical == "sigmoid":
-        return 4.0
-    raise ValueError(
-        f"no standard gain for {name!r}; known: relu, leaky_relu, prelu, rrelu, linear, tanh, "
-        f"sigmoid (and Lasagne's rectify, leaky_rectify, very_leaky_rectify)"
-    )
+        params, key = {"negative_slope": 1 / 3}, "leaky_relu"
+    spec = CATALOG[get(key).__name__]
+    if spec.gain is None:
+        known = ", ".join(n for n, s in CATALOG.items() if s.gain is not None)
+        raise ValueError(
+            f"no standard gain for {name!r}; known: {known} "
+            f"(and Lasagne's rectify, leaky_rectify, very_leaky_rectify)"
+        )
+    return spec.gain(params)
 
 
 def to_backend(array: np.ndarray, backend: Any) -> Any:

@@ -93,6 +93,8 @@ class PReLU(keras.layers.Layer):  # type: ignore[misc]
     ``keras.layers.PReLU`` with ``set_weights``/``get_weights``.
     """
 
+    activation = "prelu"
+
     def __init__(
         self,
         alpha_initializer: Any = 0.25,
@@ -158,10 +160,12 @@ def _make(name: str) -> type[Activation]:
     return registered
 
 
+# An activation with an array parameter needs a layer that owns it as a learnable weight, in
+# keras.layers' layout; the others are made from their catalog entry.
+_WITH_WEIGHTS: dict[str, type[keras.layers.Layer]] = {cls.activation: cls for cls in (PReLU,)}
 LAYERS: dict[str, type[keras.layers.Layer]] = {
-    name: _make(name) for name in CATALOG if name != "prelu"
+    name: _WITH_WEIGHTS.get(name) or _make(name) for name in CATALOG
 }
-LAYERS["prelu"] = PReLU
 globals().update({cls.__name__: cls for cls in LAYERS.values()})
 __all__ += sorted(cls.__name__ for cls in LAYERS.values() if cls is not PReLU)
 

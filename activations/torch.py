@@ -124,8 +124,12 @@ def _make(name: str) -> type[ActivationModule]:
     return cls
 
 
-MODULES: dict[str, type[nn.Module]] = {name: _make(name) for name in CATALOG if name != "prelu"}
-MODULES["prelu"] = PReLU
+# An activation with an array parameter needs a module that owns it as a learnable weight, in
+# torch.nn's layout; the others are made from their catalog entry.
+_WITH_WEIGHTS: dict[str, type[nn.Module]] = {cls.activation: cls for cls in (PReLU,)}
+MODULES: dict[str, type[nn.Module]] = {
+    name: _WITH_WEIGHTS.get(name) or _make(name) for name in CATALOG
+}
 globals().update({cls.__name__: cls for cls in MODULES.values()})
 __all__ += sorted(cls.__name__ for cls in MODULES.values() if cls is not PReLU)
 

@@ -4,6 +4,7 @@ ACTIVATIONS_REQUIRE_BACKENDS (comma-separated) decides; unset, CI=true requires 
 backend and anywhere else only NumPy is required.
 """
 
+import importlib.util
 import os
 
 import pytest
@@ -38,3 +39,9 @@ def missing(backend: str) -> None:
     if backend in REQUIRED:
         pytest.fail(f"backend {backend} is required here but not installed")
     pytest.skip(f"backend {backend} is not installed")
+
+
+def not_installed(entry: object) -> bool:
+    """Whether a library of a registered backend (an ``Entry``) is missing here."""
+    libraries = getattr(entry, "libraries", ())
+    return any(importlib.util.find_spec(lib.module) is None for lib in libraries)

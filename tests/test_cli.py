@@ -321,14 +321,14 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path) -> None:
 
 
 def test_info_and_check_name_the_same_backends(capsys: pytest.CaptureFixture[str]) -> None:
-    from activations.__main__ import NAMES
+    from activations.__main__ import _names
 
     assert main(["info", "--no-import"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()[1:]
     rows = lines[: next(i for i, line in enumerate(lines) if line.startswith("  ("))]
     listed = [line.split()[0] for line in rows]
-    assert listed == list(NAMES)  # one row per name, none other
+    assert listed == list(_names())  # one row per name, none other
     assert "array_api" not in listed  # a dispatch entry; its library is array_api_strict
     from activations.__main__ import _known
 

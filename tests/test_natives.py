@@ -114,6 +114,18 @@ def test_keras_ops_is_measured_only_on_tensorflow() -> None:
     assert out.stdout.strip() == "['tf.nn / keras.activations']", out.stdout
 
 
+def test_the_keras_backend_selects_keras_ops(capsys: pytest.CaptureFixture[str]) -> None:
+    require("tensorflow")
+    require("keras")
+    found = [s.name for s in _natives.sources(["keras"])]
+    assert found == ["keras.ops"]
+    from activations.__main__ import main
+
+    code = main(["check", "--natives", "--backend", "keras", "--activation", "relu6"])
+    out = capsys.readouterr().out
+    assert code == 0 and "keras.ops" in out and "torch.nn.functional" not in out, out
+
+
 def test_check_natives_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> None:
     from activations.__main__ import main
 
@@ -130,4 +142,4 @@ def test_a_backend_without_natives_is_told_so(capsys: pytest.CaptureFixture[str]
 
     assert main(["check", "--natives", "--backend", "dask"]) == 2
     err = capsys.readouterr().err
-    assert "dask: no native activations to measure here (natives: jax, numpy" in err
+    assert "dask: no native activations to measure here (natives: jax, keras, numpy" in err

@@ -100,6 +100,22 @@ def test_class_made_from_the_catalog(name: str, framework: str) -> None:
     )
 
 
+@pytest.mark.parametrize("framework", sorted(_CLASSES))
+@pytest.mark.parametrize("name", [n for n in NAMES if CATALOG[n].array_params])
+def test_an_array_parameter_is_a_learnable_weight(name: str, framework: str) -> None:
+    import importlib
+
+    require(framework)
+    what, module, table, _, _ = _CLASSES[framework]
+    cls = getattr(importlib.import_module(module), table)[name]
+    owned = importlib.import_module(module)._WITH_WEIGHTS
+    assert owned.get(name) is cls, (
+        f"{name}: its parameter {CATALOG[name].array_params[0]} is an array; its {what} must "
+        f"own it as a learnable weight: write the class in {module.replace('.', '/')}.py and "
+        "list it in _WITH_WEIGHTS there"
+    )
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_reference(name: str) -> None:
     # the reference is keyed by the catalog's name; an entry may reuse another's functions

@@ -127,8 +127,13 @@ def test_plugin_runs_a_test_once_per_backend(tmp_path) -> None:
 
 def test_plugin_backend_option_and_skip_reason(tmp_path) -> None:
     conftest = """
-        import activations.testing as T
-        T.BACKENDS["nosuchlib"] = "nosuchlib_module"
+        import numpy as np
+        from activations.backends import Entry, Library, register_backend
+        from activations.backends.numpy.ops import NumpyBackend
+
+        lib = Library(name="nosuchlib", module="nosuchlib_module", distributions=(),
+                      dtypes=("float64",), checks="", from_numpy=np.asarray)
+        register_backend(Entry("nosuchlib", lambda cls: False, NumpyBackend, libraries=(lib,)))
     """
     out = _pytest(tmp_path, *PLUGIN, *OPT, "numpy", *OPT, "nosuchlib", conftest=conftest)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+import warnings
 
 from ._base import Backend
 from ._entry import Entry, Library
@@ -101,8 +102,9 @@ def entries() -> tuple[Entry, ...]:
 
 
 def libraries() -> tuple[Library, ...]:
-    """The array libraries of the registered backends, built-in ones in :data:`BUILTIN`'s
-    order: the names every command, the testing kit and the checks take."""
+    """The array libraries of the registered backends (installed plugins' too), built-in ones
+    in :data:`BUILTIN`'s order: the names every command, the testing kit and the checks take."""
+    read_entry_points()
     builtin_first = sorted(_entries, key=lambda e: e.name not in BUILTIN)
     return tuple(lib for e in builtin_first for lib in e.libraries)
 
@@ -172,9 +174,15 @@ def read_entry_points() -> bool:
 
     added = False
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        entry = obj if isinstance(obj, Entry) else obj()
-        register_backend(entry, first=False)
+        try:
+            obj = ep.load()
+            entry = obj if isinstance(obj, Entry) else obj()
+            register_backend(entry, first=False)
+        except Exception as exc:  # a broken plugin must not break the built-in backends
+            why = f"its entry point {ep.value!r} failed: {type(exc).__name__}: {exc}"
+            _failed[ep.name] = why
+            warnings.warn(f"activations: backend {ep.name!r} not registered ({why})", stacklevel=2)
+            continue
         added = True
     return added
 

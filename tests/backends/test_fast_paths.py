@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _required import require
+from _required import not_installed, require
 
 import activations as A
 from activations._catalog import CATALOG
@@ -205,7 +205,7 @@ def test_the_generic_mechanism_serves_only_declared_natives() -> None:
     from activations import backends
 
     for entry in backends.entries():
-        if entry.name == "keras" or importlib_missing(entry):
+        if entry.name == "keras" or not_installed(entry):
             continue
         backend = backends.get(entry.name)
         assert set(backend.natives) <= set(CATALOG), (entry.name, set(backend.natives))
@@ -221,13 +221,6 @@ def test_the_generic_mechanism_serves_only_declared_natives() -> None:
                 assert served == [None, None, None], (entry.name, spec.name)
             else:
                 assert served[0] is not None, (entry.name, spec.name)
-
-
-def importlib_missing(entry: object) -> bool:
-    import importlib.util
-
-    libraries = getattr(entry, "libraries", ())
-    return any(importlib.util.find_spec(lib.module) is None for lib in libraries)
 
 
 @pytest.mark.parametrize(("backend", "name"), _declared())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _required import missing
+from _required import missing, not_installed
 
 import activations
 from activations import _conformance as conf
@@ -71,10 +71,10 @@ def test_every_library_converts_both_ways_or_is_symbolic(name: str) -> None:
 
 def test_everything_takes_its_list_from_the_registry() -> None:
     from activations import _bench, init, testing
-    from activations.__main__ import NAMES
+    from activations.__main__ import _names
 
     libraries = [lib.name for lib in backends.libraries()]
-    assert list(NAMES) == libraries
+    assert list(_names()) == libraries
     assert list(testing.BACKENDS) == [n for n in libraries if backends.library(n).from_numpy]
     assert set(_bench.BENCHED) <= set(libraries)
     with pytest.raises(ValueError, match="known: numpy, torch, tensorflow, jax, pytensor"):
@@ -100,8 +100,13 @@ def test_a_third_party_backend_joins_every_list(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(backends, "_entries", list(backends._entries))
     register_backend(Entry("boxed", lambda cls: cls is Boxed, NumpyBackend, libraries=(lib,)))
     try:
+        from activations import testing
+        from activations.__main__ import _known
+
         assert "boxed" in conf.all_backends()
         assert backends.library("boxed") is lib
+        assert "boxed" in testing.BACKENDS and _known(["boxed"]) == ["boxed"]
+        assert type(testing.to_backend([1.0], "boxed")) is Boxed
         assert [e.name for e in backends.entries()][-1] == "array_api"  # the fallback stays last
     finally:
         activations._dispatch.clear_cache()
@@ -124,16 +129,12 @@ def test_loading_a_backend_before_its_framework_is_imported_does_not_hang() -> N
     """get() imports the framework, whose import hook asks for the same backend again."""
     import subprocess
 
-    names = [e.name for e in backends.entries() if not importlib_missing(e)]
+    names = [e.name for e in backends.entries() if not not_installed(e)]
     code = f"import activations.backends as b\nfor n in {names!r}: b.get(n)\nprint('ok')"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
     )
     assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
-
-
-def importlib_missing(entry: Entry) -> bool:
-    return any(importlib.util.find_spec(lib.module) is None for lib in entry.libraries)
 
 
 def test_a_backend_installed_but_unusable_here_is_named_not_fatal() -> None:
@@ -173,3 +174,71 @@ def test_a_backend_whose_import_fails_is_named_not_fatal(tmp_path: Path) -> None
         "['numpy']",
         "importing it failed: No module named 'no_such_dependency_here'",
     ], out.stdout + out.stderr[-2000:]
+
+
+_PLUGIN = """\
+import numpy as np
+from activations.backends import Entry, Library
+from activations.backends.numpy.ops import NumpyBackend
+
+class Boxed(np.ndarray):
+    pass
+
+LIBRARY = Library(name="boxed", module="numpy", distributions=(), dtypes=("float64",),
+                  checks="boxed_plugin", from_numpy=lambda a: a.view(Boxed),
+                  to_numpy=np.asarray, array_modules=("boxed_plugin",))
+ENTRY = Entry("boxed", lambda cls: cls is Boxed, NumpyBackend, libraries=(LIBRARY,))
+
+def _is_boxed(y):
+    assert type(y) is Boxed, type(y)
+
+def harness():
+    from activations._conformance import eager_harness
+    return eager_harness(LIBRARY, "1.0", _is_boxed)
+"""
+
+
+def _install_plugin(site: Path, value: str) -> dict[str, str]:
+    """A distribution advertising a backend through the entry point, on PYTHONPATH."""
+    (site / "boxed_plugin.py").write_text(_PLUGIN)
+    info = site / "boxed_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: boxed-plugin\nVersion: 1.0\n")
+    group = backends.ENTRY_POINT_GROUP
+    (info / "entry_points.txt").write_text(f"[{group}]\nboxed = {value}\n")
+    return {**os.environ, "PYTHONPATH": str(site)}
+
+
+def test_the_command_line_knows_an_installed_plugin(tmp_path: Path) -> None:
+    import subprocess
+
+    env = _install_plugin(tmp_path, "boxed_plugin:ENTRY")
+    run = [sys.executable, "-m", "activations"]
+    info = subprocess.run([*run, "info", "--no-import"], capture_output=True, text=True, env=env)
+    assert info.returncode == 0 and "boxed" in info.stdout.split(), info.stdout + info.stderr
+    check = subprocess.run(
+        [*run, "check", "--backend", "boxed", "--activation", "relu"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr[-2000:]
+    assert "boxed 1.0" in check.stdout.splitlines() and "3 passed, 0 failed" in check.stdout
+
+
+def test_a_broken_plugin_is_named_and_the_rest_works(tmp_path: Path) -> None:
+    import subprocess
+
+    env = _install_plugin(tmp_path, "boxed_plugin:NO_SUCH_NAME")
+    code = "import activations as A, numpy as np; print(A.relu(np.array([-1.0, 2.0])))"
+    out = subprocess.run(
+        [sys.executable, "-c", "from activations import testing; print(list(testing.BACKENDS))"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 0 and "numpy" in out.stdout, out.stderr[-2000:]
+    assert "backend 'boxed' not registered" in out.stderr and "NO_SUCH_NAME" in out.stderr
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "[0. 2.]", out.stderr[-2000:]
