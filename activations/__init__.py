@@ -37,17 +37,30 @@ swish = silu
 mish = _g("mish")
 softplus = _g("softplus")
 log_sigmoid = _g("log_sigmoid")
+logsigmoid = log_sigmoid
 hardswish = _g("hardswish")
 hard_swish = hardswish
 hard_silu = hardswish
 hard_sigmoid = _g("hard_sigmoid")
+hardsigmoid = hard_sigmoid
 hardtanh = _g("hardtanh")
+hard_tanh = hardtanh
 threshold = _g("threshold")
 thresholded_relu = _g("thresholded_relu")
 squared_relu = _g("squared_relu")
 squareplus = _g("squareplus")
 sigmoid = _g("sigmoid")
 tanh = _g("tanh")
+softsign = _g("softsign")
+softshrink = _g("softshrink")
+soft_shrink = softshrink
+hardshrink = _g("hardshrink")
+hard_shrink = hardshrink
+tanhshrink = _g("tanhshrink")
+tanh_shrink = tanhshrink
+sparse_plus = _g("sparse_plus")
+sparse_sigmoid = _g("sparse_sigmoid")
+exponential = _g("exponential")
 linear = _g("linear")
 identity = linear
 del _g, _cast
@@ -62,17 +75,23 @@ __all__ = [
     "WeightedActivation",
     "celu",
     "elu",
+    "exponential",
     "gelu",
     "get",
+    "hard_shrink",
     "hard_sigmoid",
     "hard_silu",
     "hard_swish",
+    "hard_tanh",
+    "hardshrink",
+    "hardsigmoid",
     "hardswish",
     "hardtanh",
     "identity",
     "leaky_relu",
     "linear",
     "log_sigmoid",
+    "logsigmoid",
     "mish",
     "names",
     "prelu",
@@ -83,11 +102,18 @@ __all__ = [
     "selu",
     "sigmoid",
     "silu",
+    "soft_shrink",
     "softplus",
+    "softshrink",
+    "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
     "squared_relu",
     "squareplus",
     "swish",
     "tanh",
+    "tanh_shrink",
+    "tanhshrink",
     "threshold",
     "thresholded_relu",
 ]

@@ -36,7 +36,8 @@ __all__ = ["ALIASES", "CATALOG", "SELU_ALPHA", "SELU_LAMBDA"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_LAMBDA = 1.0507009873554804934193349852946
-_SELU_LA = SELU_LAMBDA * SELU_ALPHA
+# lambda*alpha correctly rounded (the product of the two rounded constants is 1 ULP below)
+_SELU_LA = 1.7580993408473768
 _INV_SQRT2 = 0.70710678118654752440084436210485
 _INV_SQRT_2PI = 0.39894228040143267793994605993438
 _SQRT_2_OVER_PI = 0.79788456080286535587989211986876
@@ -346,6 +347,59 @@ def _linear_d(o: Any, x: Any, p: P) -> Any:
     return _keep_nan(o, x, o.full_like(x, 1))
 
 
+# --- shrinkage and the sparse family (piecewise) -------------------------------------------
+# softshrink and hardshrink select their middle branch with x <= lambd (NaN falls to the outer
+# branch, which returns x or x - lambd); the middle is a literal +0, so -0.0 gives +0.0.
+
+
+def _softshrink(o: Any, x: Any, p: P) -> Any:
+    lam = p["lambd"]
+    return o.where(x <= lam, o.where(x >= -lam, 0, x + lam), x - lam)
+
+
+def _shrink_d(o: Any, x: Any, p: P) -> Any:
+    lam = p["lambd"]
+    return _keep_nan(o, x, o.where(x <= lam, _pick(o, x, x >= -lam, 0, 1), 1))
+
+
+def _softshrink_dlambd(o: Any, x: Any, p: P) -> Any:
+    lam = p["lambd"]
+    return _keep_nan(o, x, o.where(x <= lam, _pick(o, x, x >= -lam, 0, 1), -1))
+
+
+def _hardshrink(o: Any, x: Any, p: P) -> Any:
+    lam = p["lambd"]
+    return o.where(x <= lam, o.where(x >= -lam, 0, x), x)
+
+
+def _shrink_kinks(p: P) -> tuple[tuple[float, float], ...]:
+    return ((-p["lambd"], 0.0), (p["lambd"], 0.0))
+
+
+def _sparse_half(o: Any, x: Any) -> Any:
+    """(x + 1)/2 for -1 < x < 1, with the sum behind a where: PyTensor would distribute
+    (x + 1)*0.5 into x*0.5 + 0.5, which rounds differently (the unused branch is 1, not 0:
+    see _hard_sigmoid_middle). Halving is exact, so the result is correctly rounded."""
+    return o.where(x >= 1, 1, x + 1) * 0.5
+
+
+def _sparse_plus(o: Any, x: Any, p: P) -> Any:
+    h = _sparse_half(o, x)
+    return o.where(x <= -1, 0, o.where(x >= 1, x, h * h))
+
+
+def _sparse_plus_d(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= -1, 0, _pick(o, x, x >= 1, 1, _sparse_half(o, x)))
+
+
+def _sparse_sigmoid(o: Any, x: Any, p: P) -> Any:
+    return o.where(x <= -1, 0, _pick(o, x, x >= 1, 1, _sparse_half(o, x)))
+
+
+def _sparse_sigmoid_d(o: Any, x: Any, p: P) -> Any:
+    return _keep_nan(o, x, _pick(o, x, (x > -1) & (x < 1), 0.5, 0))
+
+
 # --- exponential family --------------------------------------------------------------------
 
 
@@ -601,6 +655,50 @@ def _squareplus_db(o: Any, x: Any, p: P) -> Any:
     return 0.25 / o.hypot(x, _sqrt(o, p["b"]))
 
 
+# --- softsign, tanhshrink, exponential -----------------------------------------------------
+
+
+def _softsign(o: Any, x: Any, p: P) -> Any:
+    return _at_inf(o, x, x / (o.abs(x) + 1), -1.0, 1.0)
+
+
+def _softsign_d(o: Any, x: Any, p: P) -> Any:
+    def d(x: Any) -> Any:
+        d = o.abs(x) + 1
+        return 1 / (d * d)
+
+    return _d_at_inf(o, x, d, 0.0, 0.0)
+
+
+# x*cosh(x) - sinh(x) = sum over k >= 1 of x^(2k+1) * 2k/(2k+1)!: all terms of one sign, so
+# (x*cosh(x) - sinh(x))/cosh(x) has none of the cancellation of x - tanh(x) near 0 (which
+# loses 3/x^2 ULPs). Eleven terms reach 2**-53 of the first one for |x| < 1.25; from there on
+# x - tanh(x) loses at most 2 ULPs.
+_TANHSHRINK_SERIES = tuple(2 * k / math.factorial(2 * k + 1) for k in range(1, 12))
+_TANHSHRINK_SWITCH = 1.25
+
+
+def _tanhshrink(o: Any, x: Any, p: P) -> Any:
+    small = o.abs(x) < _TANHSHRINK_SWITCH
+    xs = o.where(small, x, 0)  # the series only where it is used (no inf/inf elsewhere)
+    z = xs * xs
+    poly = o.full_like(x, _TANHSHRINK_SERIES[-1])
+    for c in reversed(_TANHSHRINK_SERIES[:-1]):
+        poly = poly * z + c
+    e = o.exp(xs)
+    series = (xs * z * poly) / ((e + 1 / e) * 0.5)
+    return o.where(small, series, x - o.tanh(x))
+
+
+def _tanhshrink_d(o: Any, x: Any, p: P) -> Any:
+    t = o.tanh(x)
+    return t * t
+
+
+def _exponential(o: Any, x: Any, p: P) -> Any:
+    return o.exp(x)
+
+
 # --- the catalog ---------------------------------------------------------------------------
 
 
@@ -613,6 +711,7 @@ def _leaky_gain(slope: Any) -> float:
 _f = real()
 _opt = real(optional=True)
 _pos = real(positive=True)
+_nonneg = real(nonnegative=True)
 
 
 _SPECS = [
@@ -777,6 +876,7 @@ _SPECS = [
         "min(x, 0) - log1p(exp(-|x|))",
         _log_sigmoid,
         _log_sigmoid_d,
+        aliases=("logsigmoid",),
     ),
     Spec(
         "hardswish",
@@ -796,6 +896,7 @@ _SPECS = [
         _hard_sigmoid,
         _hard_sigmoid_d,
         class_name="Hardsigmoid",
+        aliases=("hardsigmoid",),
         piecewise=True,
         kinks=lambda p: ((-3.0, 0.0), (3.0, 0.0)),
         division_ulps=(2, 1),
@@ -806,6 +907,7 @@ _SPECS = [
         "min(max(x, min_val), max_val)",
         _hardtanh,
         _hardtanh_d,
+        aliases=("hard_tanh",),
         params=(
             Param("min_val", -1.0, _f, "lower bound"),
             Param("max_val", 1.0, _f, "upper bound"),
@@ -882,6 +984,84 @@ _SPECS = [
         _tanh,
         _tanh_d,
         gain=lambda p: 1.0,
+    ),
+    Spec(
+        "softsign",
+        "Softsign, a rational sigmoid.",
+        "x/(1 + |x|)",
+        _softsign,
+        _softsign_d,
+        class_name="Softsign",
+    ),
+    Spec(
+        "softshrink",
+        "Soft shrinkage: x moved towards 0 by lambd, 0 within [-lambd, lambd] (torch's name "
+        "for the parameter, Keras 3's soft_shrink calls it threshold). At +-lambd the value "
+        "is in the zero band and so is the derivative: 0, as in torch.",
+        "x > lambd ? x - lambd : (x < -lambd ? x + lambd : 0)",
+        _softshrink,
+        _shrink_d,
+        class_name="Softshrink",
+        aliases=("soft_shrink",),
+        params=(Param("lambd", 0.5, _nonneg, "half-width of the zero band, >= 0"),),
+        piecewise=True,
+        kinks=_shrink_kinks,
+        examples=({"lambd": 2.0}, {"lambd": 0.0}),
+        partials={"lambd": _softshrink_dlambd},
+    ),
+    Spec(
+        "hardshrink",
+        "Hard shrinkage: x where |x| > lambd, 0 within [-lambd, lambd] (torch's name for the "
+        "parameter, Keras 3's hard_shrink calls it threshold). At +-lambd the value is in the "
+        "zero band and so is the derivative: 0, as in torch.",
+        "x > lambd or x < -lambd ? x : 0",
+        _hardshrink,
+        _shrink_d,
+        class_name="Hardshrink",
+        aliases=("hard_shrink",),
+        params=(Param("lambd", 0.5, _nonneg, "half-width of the zero band, >= 0"),),
+        piecewise=True,
+        kinks=_shrink_kinks,
+        examples=({"lambd": 2.0}, {"lambd": 0.0}),
+        partials={"lambd": _flat},
+    ),
+    Spec(
+        "tanhshrink",
+        "Tanh shrinkage: x minus its tanh.",
+        "x - tanh(x)",
+        _tanhshrink,
+        _tanhshrink_d,
+        class_name="Tanhshrink",
+        aliases=("tanh_shrink",),
+    ),
+    Spec(
+        "sparse_plus",
+        "Sparse plus (Keras 3, jax.nn): a softplus that is exactly 0 below -1 and x above 1; "
+        "its derivative is continuous (0 at -1, 1 at 1, as in jax.nn).",
+        "x <= -1 ? 0 : (x >= 1 ? x : (x + 1)**2/4)",
+        _sparse_plus,
+        _sparse_plus_d,
+        piecewise=True,
+        kinks=lambda p: ((-1.0, 0.0), (1.0, 1.0)),
+        division_ulps=(2, 0),
+    ),
+    Spec(
+        "sparse_sigmoid",
+        "Sparse sigmoid (Keras 3, jax.nn): a sigmoid that is exactly 0 below -1 and 1 above 1. "
+        "At +-1 the derivative is the flat side's 0, as at hard_sigmoid's and hardtanh's bounds "
+        "(and Keras 3; jax.nn's clip gives 0.25).",
+        "x <= -1 ? 0 : (x >= 1 ? 1 : (x + 1)/2)",
+        _sparse_sigmoid,
+        _sparse_sigmoid_d,
+        piecewise=True,
+        kinks=lambda p: ((-1.0, 0.0), (1.0, 0.0)),
+    ),
+    Spec(
+        "exponential",
+        "The exponential (Keras' exponential activation).",
+        "exp(x)",
+        _exponential,
+        _exponential,
     ),
     Spec(
         "linear",

@@ -23,8 +23,9 @@ __all__ = ["derivative", "round_to_format", "ulp_error", "value"]
 PREC = 160
 Num = Any  # mpf or float
 
-SELU_ALPHA = mpmath.mpf("1.6732632423543772848170429916717")
-SELU_LAMBDA = mpmath.mpf("1.0507009873554804934193349852946")
+with mpmath.workprec(PREC):  # the constants' own digits, not their nearest doubles
+    SELU_ALPHA = mpmath.mpf("1.6732632423543772848170429916717")
+    SELU_LAMBDA = mpmath.mpf("1.0507009873554804934193349852946")
 
 
 def round_to_format(v: Num, fmt: Format) -> float:
@@ -217,6 +218,40 @@ def _step(x: float, t: float) -> float:
     return 1.0 if x > t else 0.0
 
 
+def _softshrink(x: float, p: Mapping[str, Any], c: Any) -> Num:
+    lam = p["lambd"]
+    if x > lam:
+        return mpmath.mpf(x) - lam
+    if x < -lam:
+        return mpmath.mpf(x) + lam
+    return 0.0
+
+
+def _outside(x: float, lam: float) -> bool:
+    return x > lam or x < -lam
+
+
+def _sparse_plus(x: float, p: Mapping[str, Any], c: Any) -> Num:
+    if x <= -1:
+        return 0.0
+    return x if x >= 1 else (mpmath.mpf(x) + 1) ** 2 / 4
+
+
+def _sparse_sigmoid(x: float, p: Mapping[str, Any], c: Any) -> Num:
+    if x <= -1:
+        return 0.0
+    return 1.0 if x >= 1 else (mpmath.mpf(x) + 1) / 2
+
+
+def _tanhshrink(x: float, p: Mapping[str, Any], c: Any) -> Num:
+    if x == 0:
+        return _z(x, 1.0)
+    # x - tanh(x) ~ x^3/3 cancels 2*log2(1/|x|) bits: carry that many more
+    extra = max(0, -2 * math.frexp(x)[1]) + 16
+    with mpmath.extraprec(extra):
+        return +(x - mpmath.tanh(mpmath.mpf(x)))
+
+
 _DEFS: dict[str, tuple[Callable[..., Num], Callable[..., Num]]] = {
     "relu": (_relu, _relu_d),
     "relu6": (
@@ -275,6 +310,25 @@ _DEFS: dict[str, tuple[Callable[..., Num], Callable[..., Num]]] = {
         lambda x, p, c: _z(x, 1.0) if x == 0 else mpmath.tanh(x),
         lambda x, p: mpmath.sech(x) ** 2,
     ),
+    "softsign": (
+        lambda x, p, c: _z(x, 1.0) if x == 0 else mpmath.mpf(x) / (1 + abs(mpmath.mpf(x))),
+        lambda x, p: 1 / (1 + abs(mpmath.mpf(x))) ** 2,
+    ),
+    "softshrink": (_softshrink, lambda x, p: 1.0 if _outside(x, p["lambd"]) else 0.0),
+    "hardshrink": (
+        lambda x, p, c: x if _outside(x, p["lambd"]) else 0.0,
+        lambda x, p: 1.0 if _outside(x, p["lambd"]) else 0.0,
+    ),
+    "tanhshrink": (_tanhshrink, lambda x, p: mpmath.tanh(mpmath.mpf(x)) ** 2),
+    "sparse_plus": (
+        _sparse_plus,
+        lambda x, p: 0.0 if x <= -1 else 1.0 if x >= 1 else (mpmath.mpf(x) + 1) / 2,
+    ),
+    "sparse_sigmoid": (
+        _sparse_sigmoid,
+        lambda x, p: mpmath.mpf(1) / 2 if -1 < x < 1 else 0.0,
+    ),
+    "exponential": (lambda x, p, c: mpmath.exp(x), lambda x, p: mpmath.exp(x)),
     "linear": (lambda x, p, c: x, lambda x, p: 1.0),
 }
 
@@ -319,6 +373,13 @@ _LIMITS: dict[str, Callable[[Mapping[str, Any]], tuple[float, float, float, floa
     "squareplus": lambda p: (0.0, _INF, 0.0, 1.0),
     "sigmoid": lambda p: (0.0, 1.0, 0.0, 0.0),
     "tanh": lambda p: (-1.0, 1.0, 0.0, 0.0),
+    "softsign": lambda p: (-1.0, 1.0, 0.0, 0.0),
+    "softshrink": lambda p: (-_INF, _INF, 1.0, 1.0),
+    "hardshrink": lambda p: (-_INF, _INF, 1.0, 1.0),
+    "tanhshrink": lambda p: (-_INF, _INF, 1.0, 1.0),
+    "sparse_plus": lambda p: (0.0, _INF, 0.0, 1.0),
+    "sparse_sigmoid": lambda p: (0.0, 1.0, 0.0, 0.0),
+    "exponential": lambda p: (0.0, _INF, 0.0, _INF),
     "linear": lambda p: (-_INF, _INF, 1.0, 1.0),
 }
 
@@ -422,6 +483,10 @@ _PARTIALS: dict[str, dict[str, Callable[[float, Mapping[str, Any]], Num]]] = {
         "threshold": lambda x, p: 0.0,
         "value": lambda x, p: 1.0 if x <= p["threshold"] else 0.0,
     },
+    "softshrink": {
+        "lambd": lambda x, p: -1.0 if x > p["lambd"] else 1.0 if x < -p["lambd"] else 0.0
+    },
+    "hardshrink": {"lambd": lambda x, p: 0.0},
     "thresholded_relu": {"theta": lambda x, p: 0.0},
     "squareplus": {"b": lambda x, p: 1 / (4 * mpmath.sqrt(mpmath.mpf(x) ** 2 + p["b"]))},
 }
@@ -446,6 +511,8 @@ def _partial_limit(name: str, param: str, p: Mapping[str, Any], sign: float) -> 
         return 1.0 if (param == "min_val") == (sign < 0) else 0.0
     if name == "threshold" and param == "value":
         return 1.0 if sign < 0 else 0.0
+    if name == "softshrink":
+        return 1.0 if sign < 0 else -1.0
     return 0.0  # softplus, squareplus, the switch points
 
 
@@ -469,7 +536,9 @@ def second(name: str, x: float, params: Mapping[str, Any]) -> Num:
     if math.isnan(x):
         return math.nan
     if math.isinf(x):
-        return 2.0 if name == "squared_relu" and x > 0 else 0.0
+        if x > 0 and name in ("squared_relu", "exponential"):
+            return 2.0 if name == "squared_relu" else _INF
+        return 0.0
     with mpmath.workprec(PREC):
         d = _DEFS[name][1]
         step = mpmath.mpf(2) ** -60 * max(1, abs(x))

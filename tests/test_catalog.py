@@ -36,6 +36,19 @@ EXPECTED = [
     "tanh",
     "linear",
     "identity",
+    "logsigmoid",
+    "hardsigmoid",
+    "hard_tanh",
+    "softsign",
+    "softshrink",
+    "soft_shrink",
+    "hardshrink",
+    "hard_shrink",
+    "tanhshrink",
+    "tanh_shrink",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "exponential",
 ]
 
 
@@ -54,6 +67,10 @@ def test_public_name_is_the_registered_object(name: str) -> None:
         ("hard_swish", "hardswish"),
         ("hard_silu", "hardswish"),
         ("identity", "linear"),
+        ("hardsigmoid", "hard_sigmoid"),
+        ("hard_tanh", "hardtanh"),
+        ("logsigmoid", "log_sigmoid"),
+        ("soft_shrink", "softshrink"),
         ("Leaky-ReLU", "leaky_relu"),
     ],
 )
@@ -102,6 +119,8 @@ def test_signature_and_doc() -> None:
         ("thresholded_relu", {}),
         ("squareplus", {}),
         ("gelu", {}),
+        ("softshrink", {}),
+        ("hardshrink", {}),
     ],
 )
 def test_defaults_match_the_contract(name: str, kwargs: dict) -> None:
@@ -115,6 +134,8 @@ def test_defaults_match_the_contract(name: str, kwargs: dict) -> None:
         "thresholded_relu": {"theta": 1.0},
         "squareplus": {"b": 4.0},
         "gelu": {"approximate": False},
+        "softshrink": {"lambd": 0.5},
+        "hardshrink": {"lambd": 0.5},
     }[name]
     sig = __import__("inspect").signature(A.get(name))
     for k, v in defaults.items():
@@ -154,3 +175,16 @@ def test_gelu_none_spelling_is_exact() -> None:
 def test_bad_parameters_raise_clear_errors(call, error, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=match):
         call()
+
+
+def test_selu_lambda_alpha_is_correctly_rounded() -> None:
+    """selu(-inf) = -lambda*alpha and selu'(0) = lambda*alpha, rounded once from the exact
+    product (the product of the two rounded constants is 1 ULP below it)."""
+    import mpmath
+
+    from activations import _reference as ref
+
+    with mpmath.workprec(200):
+        want = float(ref.SELU_LAMBDA * ref.SELU_ALPHA)
+    assert A.selu(np.array([-np.inf]))[0] == -want
+    assert A.selu.derivative(np.array([0.0]))[0] == want

@@ -1,7 +1,7 @@
 """Theano, Lasagne and Keras 2 names with their original numbers, on every backend.
 
 The expected values are derived here from the published formulas (Theano's
-((1+alpha)/2)*x + ((1-alpha)/2)*abs(x), Keras 2's backend relu, Lasagne's classes), in
+((1+alpha)/2)*x + ((1-alpha)/2)*abs(x), Lasagne's classes), in
 float64 NumPy, independently of the library's formulas.
 """
 
@@ -81,39 +81,6 @@ def test_lasagne_derivatives() -> None:
     np.testing.assert_allclose(L.LeakyRectify(0.2).derivative(x), [0.2, 1.0])
     np.testing.assert_allclose(L.ScaledTanH(2.0, 3.0).derivative(x), 6.0 / np.cosh(2 * x) ** 2)
     np.testing.assert_allclose(L.selu.vjp(x, np.ones(2)), L.selu.derivative(x))
-
-
-def keras2_relu(x: np.ndarray, alpha: float, max_value: float | None, threshold: float):
-    """Keras 2's backend relu, step by step as its source reads."""
-    negative_part = np.maximum(-x + threshold, 0)
-    y = x * (x > threshold) if threshold != 0 else np.maximum(x, 0)
-    if max_value is not None:
-        y = np.clip(y, 0, max_value)
-    return y - alpha * negative_part
-
-
-@pytest.mark.parametrize(
-    ("alpha", "max_value", "threshold"),
-    [
-        (0.0, None, 0.0),
-        (0.1, None, 0.0),
-        (0.1, 6.0, 0.0),
-        (0.2, 6.0, -1.0),
-        (0.0, 2.0, 0.5),
-        (0.3, None, 1.5),
-    ],
-)
-def test_keras2_relu(alpha: float, max_value: float | None, threshold: float) -> None:
-    got = K2.relu(X, alpha=alpha, max_value=max_value, threshold=threshold)
-    np.testing.assert_allclose(got, keras2_relu(X, alpha, max_value, threshold), rtol=1e-15)
-    d = K2.relu.derivative(np.array([threshold]), alpha, max_value, threshold)
-    assert d[0] == 0.0  # TensorFlow's relu gradient at 0
-
-
-def test_keras2_differs_from_keras3_for_a_negative_threshold() -> None:
-    x = np.array([-0.5])
-    assert K2.relu(x, threshold=-1.0)[0] == 0.0
-    assert A.relu(x, threshold=-1.0)[0] == -0.5
 
 
 def test_compat_names_resolve_through_get() -> None:

@@ -22,6 +22,7 @@ from pytensor.compile.builders import OpFromGraph
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.gradient import DisconnectedType, disconnected_type
 from pytensor.graph.basic import Variable
+from pytensor.graph.replace import graph_replace
 
 from ..._dtypes import FORMATS
 from ..._lru import Lru
@@ -204,6 +205,10 @@ class PytensorBackend(Backend):
         def lop(inner: list[Any], outputs: list[Any], grads: list[Any]) -> list[Any]:
             result = self.vjp(spec, inner[0], grads[0], params_of(inner), arrays)
             dx, dparams = (result[0], list(result[1:])) if arrays else (result, [])
+            # computed in a wider type: its own gradients must come back in x's
+            # (the numbers are constants of the op: no gradient flows to them)
+            constant = [False, *(True for _ in free), *(False for _ in arrays), False]
+            dx, *dparams = _dtype_kept([dx, *dparams], [*inner, grads[0]], constant)
             return [dx, *(disconnected_type() for _ in free), *dparams]
 
         def rop(inner: list[Any], tangents: list[Any]) -> list[Any]:
@@ -236,6 +241,48 @@ def _static(v: Any) -> Any:
         if axes:
             return pt.specify_broadcastable(v, *axes)
     return v
+
+
+def _dtype_kept(outputs: list[Any], sources: list[Any], constant: list[bool]) -> list[Any]:
+    """``outputs`` (a graph of the root variables ``sources``) as an op whose gradients have
+    their inputs' dtypes.
+
+    A graph computed in a wider type than its inputs casts them up, and PyTensor's gradient of
+    a cast keeps the wider type: a float32 input would get float64 second derivatives. (Third
+    derivatives, gradients of these gradients, still come back in the wider type: wrapping them
+    too trips PyTensor's gradient bookkeeping on piecewise graphs.)
+    """
+    placeholders = [v.type() for v in sources]
+    inner = graph_replace(outputs, dict(zip(sources, placeholders, strict=True)), strict=False)
+
+    def pullback(ins: list[Any], outs: list[Any], grads: list[Any]) -> list[Any]:
+        known = {o: g for o, g in zip(outs, grads, strict=True) if _connected(g)}
+        wrt = [v for v, c in zip(ins, constant, strict=True) if not c]
+        if not known:
+            return [disconnected_type() for _ in ins]
+        computed: Any = pytensor.grad(
+            None,
+            wrt=wrt,
+            known_grads=known,
+            disconnected_inputs="ignore",
+            return_disconnected="zero",
+        )
+        gs = iter(computed)
+        return [
+            disconnected_type() if c else next(gs).astype(v.dtype)
+            for v, c in zip(ins, constant, strict=True)
+        ]
+
+    pattern = [[not c] * len(inner) for c in constant]
+    op = OpFromGraph(
+        placeholders,
+        list(inner),
+        inline=True,
+        pullback=pullback,
+        connection_pattern=pattern,
+    )
+    result = op(*sources)
+    return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
 def _connected(t: Any) -> bool:

@@ -1,0 +1,246 @@
+"""Theano's relu with an array alpha, softsign, ultra_fast_sigmoid, the T.nnet namespace and the
+missing softmax, against Theano's formulas written here in float64 NumPy (and plain Python for
+ultra_fast_sigmoid, as Theano's ``UltraFastScalarSigmoid.st_impl`` reads), on every backend."""
+
+import importlib
+import math
+
+import numpy as np
+import pytest
+from _required import REQUIRED, missing, require
+
+import activations as A
+import activations.compat.lasagne as L
+import activations.compat.theano as T
+from activations import _conformance as conf
+from activations._convert import to_backend, to_numpy
+
+X = np.array([-7.0, -2.5, -1.0, -0.25, -0.0, 0.0, 0.25, 1.0, 2.5, 3.0, 9.0])
+# ultra_fast_sigmoid's pieces meet at |x| = 3.4 and 6
+EDGES = np.array([-6.0, -3.4, 3.4, 6.0])
+DENSE = np.concatenate([np.linspace(-8, 8, 3201), EDGES, np.nextafter(EDGES, 0)])
+ARRAY_BACKENDS = [b for b in conf.all_backends() if b != "keras"]  # Keras has no arrays
+
+
+def theano_relu(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    return ((1 + alpha) / 2) * x + ((1 - alpha) / 2) * np.abs(x)
+
+
+def theano_ultra_fast_sigmoid(v: float) -> float:
+    """Theano's UltraFastScalarSigmoid.st_impl, branch by branch."""
+    x = 0.5 * v
+    if x >= 0:
+        if x < 1.7:
+            z = 1.5 * x / (1 + x)
+        elif x < 3:
+            z = 0.935409070603099 + 0.0458812946797165 * (x - 1.7)
+        else:
+            z = 0.99505475368673
+    else:
+        xx = -x
+        if xx < 1.7:
+            z = 1.5 * xx / (1 + xx)
+        elif xx < 3:
+            z = 0.935409070603099 + 0.0458812946797165 * (xx - 1.7)
+        else:
+            z = 0.99505475368673
+        z = -z
+    return 0.5 * (z + 1.0)
+
+
+def ultra_fast_sigmoid_slope(v: float) -> float:
+    """d/dx of the pieces (Theano gave none): 0.25 * dz/dh, h = |x|/2."""
+    h = abs(v) / 2
+    if h < 1.7:
+        return 0.375 / (1 + h) ** 2
+    return 0.0458812946797165 / 4 if h < 3 else 0.0
+
+
+# --- relu with an array alpha ---------------------------------------------------------------
+
+# (x's shape, alpha's shape): per channel at axis 0 (C, 1), trailing-axis (C,), 0-d
+SHAPES = [((3, 8), (3, 1)), ((8, 3), (3,)), ((4, 6), ())]
+
+
+def relu_and_dalpha(backend: str, x: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, ...]:
+    """T.relu(x, alpha) on ``backend`` and d sum(y) / d alpha by its autograd (its vjp where
+    it has none)."""
+    if backend == "torch":
+        torch = require("torch")
+        xt, at = torch.tensor(x), torch.tensor(alpha, requires_grad=True)
+        y = T.relu(xt, at)
+        (g,) = torch.autograd.grad(y.sum(), at)
+        return y.detach().numpy(), g.numpy()
+    if backend == "tensorflow":
+        tf = require("tensorflow")
+        xt, at = tf.constant(x), tf.Variable(alpha)
+        with tf.GradientTape() as tape:
+            y = T.relu(xt, at)
+        return y.numpy(), tape.gradient(y, at).numpy()
+    if backend == "jax":
+        jax = require("jax")
+        xj = jax.numpy.asarray(x)
+        y = T.relu(xj, jax.numpy.asarray(alpha))
+        g = jax.grad(lambda a: T.relu(xj, a).sum())(jax.numpy.asarray(alpha))
+        return np.asarray(y), np.asarray(g)
+    if backend == "pytensor":
+        pytensor = require("pytensor")
+        import pytensor.tensor as pt
+
+        v = pt.tensor("x", dtype=str(x.dtype), shape=(None,) * x.ndim)
+        a = pytensor.shared(alpha)
+        y = T.relu(v, a)
+        with pytensor.config.change_flags(numba__fastmath=False):
+            fn = pytensor.function([v], [y, pytensor.grad(y.sum(), a)])
+        return tuple(np.asarray(r) for r in fn(x))
+    xb, ab = to_backend(x, backend), to_backend(alpha, backend)
+    y = T.relu(xb, ab)
+    _, g = T.relu.vjp(xb, to_backend(np.ones_like(x), backend), ab, wrt="alpha")
+    return np.asarray(to_numpy(y)), np.asarray(to_numpy(g))
+
+
+@pytest.mark.parametrize("backend", ARRAY_BACKENDS)
+@pytest.mark.parametrize(("x_shape", "a_shape"), SHAPES, ids=str)
+def test_relu_array_alpha_values_and_gradient(backend: str, x_shape: tuple, a_shape: tuple) -> None:
+    if not conf.installed(backend):
+        missing(backend)
+    rng = np.random.RandomState(0)
+    # multiples of 1/4 and slopes of a few bits: the products and sums are exact in float32
+    x = (rng.randint(-16, 17, size=x_shape) / 4).astype(np.float32)
+    x.flat[:2] = [0.0, -0.0]
+    alpha = np.asarray(rng.randint(-4, 9, size=a_shape) / 8, dtype=np.float32)
+    y, dalpha = relu_and_dalpha(backend, x, alpha)
+    x64, a64 = x.astype(np.float64), alpha.astype(np.float64)
+    np.testing.assert_array_equal(y, theano_relu(x64, a64))
+    assert y.dtype == np.float32 and dalpha.shape == alpha.shape
+    # Theano's d/dalpha of ((1+a)/2)x + ((1-a)/2)|x| is (x - |x|)/2, summed over broadcasting
+    full = np.broadcast_to((x64 - np.abs(x64)) / 2, x.shape)
+    axes = tuple(range(x.ndim - alpha.ndim)) + tuple(
+        i + x.ndim - alpha.ndim for i, n in enumerate(alpha.shape) if n == 1
+    )
+    want = full.sum(axis=axes, keepdims=True).reshape(alpha.shape)
+    np.testing.assert_array_equal(dalpha, want)
+
+
+def test_relu_array_alpha_derivative_in_x() -> None:
+    x = np.array([[-2.0, 0.0, 3.0], [-2.0, 0.0, 3.0]])
+    alpha = np.array([[0.1], [3.0]])
+    # Theano's slope at 0 is (1 + alpha)/2, per channel
+    np.testing.assert_array_equal(T.relu.derivative(x, alpha), [[0.1, 0.55, 1.0], [3.0, 2.0, 1.0]])
+
+
+def test_relu_array_alpha_must_broadcast_without_changing_x() -> None:
+    with pytest.raises(ValueError, match="alpha"):
+        T.relu(np.ones((2, 3)), np.ones((4, 1)))
+
+
+# --- softsign and ultra_fast_sigmoid --------------------------------------------------------
+
+
+def test_softsign_is_theanos() -> None:
+    assert T.softsign is A.softsign and T.nnet.softsign is A.softsign
+    x = np.concatenate([X, DENSE])
+    np.testing.assert_array_equal(T.softsign(x), x / (1.0 + np.abs(x)))
+    np.testing.assert_array_equal(T.softsign.derivative(x), 1 / (1 + np.abs(x)) ** 2)
+    # Theano's C code divides in double (its 1.0 is a double literal) and rounds to float32
+    x32 = x.astype(np.float32)
+    x32_64 = x32.astype(np.float64)
+    np.testing.assert_array_equal(T.softsign(x32), (x32_64 / (1.0 + np.abs(x32_64))).astype("f4"))
+
+
+def test_ultra_fast_sigmoid_is_theanos_bit_for_bit_in_float64() -> None:
+    x = np.concatenate([X, DENSE, [-1e300, 1e300, -np.inf, np.inf]])
+    want = np.array([theano_ultra_fast_sigmoid(v) for v in x])
+    np.testing.assert_array_equal(T.ultra_fast_sigmoid(x), want)
+    slope = np.array([ultra_fast_sigmoid_slope(v) for v in x])
+    np.testing.assert_allclose(T.ultra_fast_sigmoid.derivative(x), slope, rtol=1e-15, atol=0)
+    assert T.ultra_fast_sigmoid.derivative(np.array([0.0]))[0] == 0.375
+    np.testing.assert_array_equal(
+        T.ultra_fast_sigmoid.derivative(EDGES),
+        [0.0, 0.0458812946797165 / 4, 0.0458812946797165 / 4, 0.0],
+    )
+
+
+def test_ultra_fast_sigmoid_float32_and_nan() -> None:
+    x32 = DENSE.astype(np.float32)
+    got = T.ultra_fast_sigmoid(x32)
+    assert got.dtype == np.float32
+    # Theano's float32 C code rounds z to float32 before 0.5*(z + 1): within 2**-24 of it
+    x64 = x32.astype(np.float64)
+    z = np.array([2 * theano_ultra_fast_sigmoid(v) - 1 for v in x64]).astype(np.float32)
+    theano32 = (0.5 * (z.astype(np.float64) + 1.0)).astype(np.float32)
+    assert np.max(np.abs(got.astype(np.float64) - theano32)) <= 2.0**-24
+    np.testing.assert_array_equal(
+        got, np.array([theano_ultra_fast_sigmoid(v) for v in x64]).astype(np.float32)
+    )
+    # NaN stays NaN (Theano's comparisons gave 0.0025)
+    assert math.isnan(T.ultra_fast_sigmoid(np.array([np.nan]))[0])
+    assert math.isnan(T.ultra_fast_sigmoid.derivative(np.array([np.nan]))[0])
+
+
+def test_ultra_fast_sigmoid_refuses_integers() -> None:
+    with pytest.raises(TypeError, match="int64"):
+        T.ultra_fast_sigmoid(np.array([1, 2]))
+
+
+# --- the T.nnet namespace and softmax -------------------------------------------------------
+
+
+def test_nnet_namespace() -> None:
+    nnet = importlib.import_module("activations.compat.theano.nnet")
+    assert nnet is T.nnet
+    from activations.compat.theano.nnet import relu, ultra_fast_sigmoid
+
+    assert relu is T.relu and ultra_fast_sigmoid is T.ultra_fast_sigmoid
+    assert nnet.sigmoid is A.sigmoid and nnet.softplus is A.softplus
+    assert nnet.hard_sigmoid is T.hard_sigmoid and nnet.elu is A.elu and nnet.selu is A.selu
+    assert sorted(nnet.__all__) == sorted(
+        [
+            "relu",
+            "sigmoid",
+            "softplus",
+            "hard_sigmoid",
+            "ultra_fast_sigmoid",
+            "elu",
+            "selu",
+            "softsign",
+        ]
+    )
+    assert A.get("theano.ultra_fast_sigmoid") is T.ultra_fast_sigmoid
+    with pytest.raises(AttributeError, match="tanhh"):
+        _ = nnet.tanhh
+
+
+@pytest.mark.parametrize("module", [T, T.nnet, L], ids=lambda m: m.__name__)
+def test_softmax_says_what_to_use(module: object) -> None:
+    with pytest.raises(AttributeError, match=r"softmax is not provided.*torch\.softmax"):
+        _ = module.softmax  # type: ignore[attr-defined]
+    with pytest.raises(ImportError, match=r"scipy\.special\.softmax"):
+        exec(f"from {module.__name__} import softmax")  # type: ignore[attr-defined]
+    assert not hasattr(module, "softmax") and not hasattr(module, "no_such_name")
+
+
+# --- every backend --------------------------------------------------------------------------
+
+NEW = [T.ultra_fast_sigmoid, T.softsign]
+
+
+@pytest.mark.parametrize("backend", [b for b in conf.all_backends() if b != "numpy"])
+@pytest.mark.parametrize("f", NEW, ids=lambda f: f.__name__)
+def test_every_backend_gives_the_same_numbers(f: object, backend: str) -> None:
+    hs = {h.name: h for h in conf.harnesses([backend])}
+    if backend not in hs:
+        if backend in REQUIRED:
+            pytest.fail(f"{backend} is required here but not installed")
+        pytest.skip(f"{backend} is not installed")
+    h = hs[backend]
+    x = np.concatenate([X, EDGES, np.linspace(-8, 8, 65), [np.inf, -np.inf, np.nan]])
+    for dtype in ("float32", "float64"):
+        if dtype not in h.dtypes:
+            continue
+        xb = h.make(x, dtype)
+        xn = x.astype(dtype)
+        np.testing.assert_array_equal(h.to_numpy(h.value(f, xb, {})), f(xn).astype(np.float64))
+        np.testing.assert_array_equal(
+            h.to_numpy(h.grad(f, xb, {})), f.derivative(xn).astype(np.float64)
+        )
