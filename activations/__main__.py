@@ -250,6 +250,11 @@ def _check_natives(names: list[str] | None, args: argparse.Namespace) -> int:
         results = _natives.check_natives(
             names, args.activation, bar.step, n_random=args.random, found=found
         )
+    if not results:
+        raise UsageError(
+            f"{', '.join(s.name for s in found)} "
+            f"{'has' if len(found) == 1 else 'have'} no native {', '.join(args.activation or ())}"
+        )
     print(
         "The frameworks' own activations against the contract (docs/conventions.md), float32,\n"
         "on the same points as check. Cells: worst error of value/derivative in ULPs at the\n"

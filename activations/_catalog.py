@@ -664,8 +664,12 @@ def _softsign(o: Any, x: Any, p: P) -> Any:
 
 def _softsign_d(o: Any, x: Any, p: P) -> Any:
     def d(x: Any) -> Any:
-        d = o.abs(x) + 1
-        return 1 / (d * d)
+        a = o.abs(x) + 1
+        # 1/(a*a), rounded as Theano and the frameworks round it; where a*a overflows (the
+        # result is then 0 but need not be), squared after the division
+        d = 1 / (a * a)
+        r = 1 / a
+        return o.where(d <= 0, r * r, d)
 
     return _d_at_inf(o, x, d, 0.0, 0.0)
 

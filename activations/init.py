@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -44,15 +45,21 @@ def gain(name: str, **params: float) -> float:
     1.386750
     """
     key = name.strip().lower()
-    # Lasagne's names, whose parameters are spelled its own way
-    if key in ("rectify", "theano.relu") and not params.get("alpha", params.get("leakiness")):
-        key = "relu"
-    if key in ("leaky_rectify", "leakyrectify", "theano.relu"):
-        params = {"negative_slope": params.get("alpha", params.get("leakiness", 0.01))}
-        key = "leaky_relu"
+    # Lasagne's and Theano's names, whose slope is spelled their own way
+    slope = params.get("alpha", params.get("leakiness"))
+    if key in ("rectify", "theano.relu"):
+        _only(name, params, ("alpha", "leakiness"))
+        key, params = ("relu", {}) if not slope else ("leaky_rectify", params)
+    if key in ("leaky_rectify", "leakyrectify"):
+        _only(name, params, ("alpha", "leakiness"))
+        return gain("leaky_relu", negative_slope=0.01 if slope is None else slope)
     if key == "very_leaky_rectify":
-        params, key = {"negative_slope": 1 / 3}, "leaky_relu"
+        _only(name, params, ())
+        return gain("leaky_relu", negative_slope=1 / 3)
     spec = CATALOG[get(key).__name__]
+    # a leaky slope may be named as either of the leaky ones names it
+    slopes = ("negative_slope", "weight") if spec.name in ("leaky_relu", "prelu") else ()
+    _only(name, params, tuple(dict.fromkeys(spec.param_names + slopes)))
     if spec.gain is None:
         known = ", ".join(n for n, s in CATALOG.items() if s.gain is not None)
         raise ValueError(
@@ -60,6 +67,15 @@ def gain(name: str, **params: float) -> float:
             f"(and Lasagne's rectify, leaky_rectify, very_leaky_rectify)"
         )
     return spec.gain(params)
+
+
+def _only(name: str, params: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise TypeError(
+            f"gain({name!r}): unexpected parameter(s) {', '.join(unknown)}; it takes "
+            f"{', '.join(allowed) or 'none'}"
+        )
 
 
 def to_backend(array: np.ndarray, backend: Any) -> Any:

@@ -16,7 +16,11 @@ _env = os.environ.get("ACTIVATIONS_REQUIRE_BACKENDS")
 REQUIRED = frozenset(
     b
     for b in (
-        _env if _env is not None else ",".join(all_backends()) if os.environ.get("CI") else "numpy"
+        _env
+        if _env is not None
+        else ",".join(all_backends())
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes")
+        else "numpy"
     ).split(",")
     if b
 )
@@ -45,3 +49,14 @@ def not_installed(entry: object) -> bool:
     """Whether a library of a registered backend (an ``Entry``) is missing here."""
     libraries = getattr(entry, "libraries", ())
     return any(importlib.util.find_spec(lib.module) is None for lib in libraries)
+
+
+def harness(backend: str) -> object:
+    """The conformance harness of ``backend``; skip (or fail, where required) if it is not
+    installed."""
+    from activations import _conformance as conf
+
+    found = {h.name: h for h in conf.harnesses([backend])}
+    if backend not in found:
+        missing(backend)
+    return found[backend]

@@ -188,3 +188,9 @@ def test_selu_lambda_alpha_is_correctly_rounded() -> None:
         want = float(ref.SELU_LAMBDA * ref.SELU_ALPHA)
     assert A.selu(np.array([-np.inf]))[0] == -want
     assert A.selu.derivative(np.array([0.0]))[0] == want
+
+
+def test_softsign_derivative_where_its_square_would_overflow() -> None:
+    """1/(1+|x|)**2 for |x| past 1e154: squared after the division, a subnormal, not 0."""
+    d = A.softsign.derivative(np.array([1e155, -1e160]))
+    np.testing.assert_allclose(d, [1e-310, 1e-320], rtol=1e-3)

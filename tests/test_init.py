@@ -1,10 +1,11 @@
 """activations.init: gains and initialisers that give the same weights on every backend."""
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
-from _required import REQUIRED
+from _required import missing, require
 
 from activations import init
 
@@ -61,9 +62,7 @@ def test_same_weights_on_every_backend(backend: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(backend) is None:
-        if backend in REQUIRED:
-            pytest.fail(f"{backend} is required here but not installed")
-        pytest.skip(f"{backend} is not installed")
+        missing(backend)
     w = init.he_normal((5, 3), rng=42, backend=backend, dtype="float32")
     ref = init.he_normal((5, 3), rng=42, dtype="float32")
     value = w.get_value() if backend == "pytensor" else np.asarray(w)
@@ -78,11 +77,7 @@ def test_bad_shapes_and_backends() -> None:
 
 
 def test_float64_on_jax_without_x64_is_refused_clearly() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("jax") is None:
-        pytest.skip("jax is not installed")
-    import jax
+    jax: Any = require("jax")
 
     if jax.config.jax_enable_x64:
         pytest.skip("x64 is enabled globally here")
@@ -99,3 +94,12 @@ def test_the_testing_kit_s_backend_object_is_a_backend_name() -> None:
     np.testing.assert_array_equal(w, init.glorot_uniform((3, 2), rng=0))
     with pytest.raises(ValueError, match="unknown backend"):
         init.glorot_uniform((3, 2), backend=BackendUnderTest("mxnet"))
+
+
+def test_gain_refuses_a_parameter_it_would_ignore() -> None:
+    with pytest.raises(TypeError, match=r"gain\('leaky_relu'\): unexpected parameter\(s\) alpha"):
+        init.gain("leaky_relu", alpha=0.2)
+    with pytest.raises(TypeError, match="unexpected parameter"):
+        init.gain("relu", alpha=0.3)
+    # Lasagne's rectify with a leakiness is its leaky rectifier
+    assert init.gain("rectify", leakiness=0.1) == init.gain("leaky_relu", negative_slope=0.1)

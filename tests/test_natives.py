@@ -143,3 +143,16 @@ def test_a_backend_without_natives_is_told_so(capsys: pytest.CaptureFixture[str]
     assert main(["check", "--natives", "--backend", "dask"]) == 2
     err = capsys.readouterr().err
     assert "dask: no native activations to measure here (natives: jax, keras, numpy" in err
+
+
+def test_an_activation_without_a_native_is_told_so(capsys: pytest.CaptureFixture[str]) -> None:
+    from activations.__main__ import main
+
+    assert main(["check", "--natives", "--backend", "numpy", "--activation", "sparse_plus"]) == 2
+    assert "NumPy idioms has no native sparse_plus" in capsys.readouterr().err
+
+
+def test_the_new_activations_have_their_natives() -> None:
+    """Each framework's own function for them is measured (numpy: its idioms)."""
+    found = _natives.check_natives(["numpy"], ["softsign", "tanhshrink", "exponential"])
+    assert {r.label for r in found} == {"softsign", "tanhshrink", "exponential"}

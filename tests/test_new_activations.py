@@ -6,11 +6,12 @@ keras.ops) away from the kinks, where the contract and the frameworks agree.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import mpmath
 import numpy as np
 import pytest
-from _required import REQUIRED, require
+from _required import harness, require
 
 import activations as A
 from activations import _conformance as conf
@@ -68,12 +69,8 @@ def _expected(name: str, kw: dict, x: np.ndarray) -> tuple[np.ndarray, np.ndarra
 @pytest.mark.parametrize("backend", conf.all_backends())
 @pytest.mark.parametrize(("name", "kw"), CASES, ids=str)
 def test_every_backend_against_the_formula(name: str, kw: dict, backend: str) -> None:
-    hs = {h.name: h for h in conf.harnesses([backend])}
-    if backend not in hs:
-        if backend in REQUIRED:
-            pytest.fail(f"{backend} is required here but not installed")
-        pytest.skip(f"{backend} is not installed")
-    h, f = hs[backend], A.get(name)
+    h: Any = harness(backend)
+    f = A.get(name)
     for dtype, rtol in (("float32", 2e-6), ("float64", 1e-13)):
         if dtype not in h.dtypes:
             continue

@@ -164,26 +164,32 @@ def preload(name: str) -> None:
 
 
 def read_entry_points() -> bool:
-    """Register the backends that installed packages advertise; True if any was new."""
+    """Register the backends that installed packages advertise; True if any was new.
+
+    Another thread asking meanwhile waits until every plugin is registered (the lock is
+    re-entrant: register_backend takes it too).
+    """
     global _entry_points_read
     with _lock:
         if _entry_points_read:
             return False
-        _entry_points_read = True
-    from importlib.metadata import entry_points
+        from importlib.metadata import entry_points
 
-    added = False
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            obj = ep.load()
-            entry = obj if isinstance(obj, Entry) else obj()
-            register_backend(entry, first=False)
-        except Exception as exc:  # a broken plugin must not break the built-in backends
-            why = f"its entry point {ep.value!r} failed: {type(exc).__name__}: {exc}"
-            _failed[ep.name] = why
-            warnings.warn(f"activations: backend {ep.name!r} not registered ({why})", stacklevel=2)
-            continue
-        added = True
+        added = False
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                obj = ep.load()
+                entry = obj if isinstance(obj, Entry) else obj()
+                register_backend(entry, first=False)
+            except Exception as exc:  # a broken plugin must not break the built-in backends
+                why = f"its entry point {ep.value!r} failed: {type(exc).__name__}: {exc}"
+                _failed[ep.name] = why
+                warnings.warn(
+                    f"activations: backend {ep.name!r} not registered ({why})", stacklevel=2
+                )
+                continue
+            added = True
+        _entry_points_read = True
     return added
 
 

@@ -63,6 +63,7 @@ from .._activation import Activation, register_compat
 from .._catalog import _if_zero, _keep_nan, _pick
 from .._spec import RESULT_BITS, Param, Spec, are_numbers, real
 from ._missing import SOFTMAX, refuse
+from .theano import hard_sigmoid_line
 
 __all__ = [
     "elu",
@@ -272,19 +273,13 @@ relu = register_compat(
 # --- hard_sigmoid ----------------------------------------------------------------------------
 
 
-def _hard_sigmoid_inner(o: Any, x: Any) -> Any:
-    # x*0.2 + 0.5, two roundings as TensorFlow's multiply then add: the product sits behind a
-    # where so that no backend fuses it into a multiply-add
-    return o.where(o.isnan(x), x, x * 0.2) + 0.5
-
-
 def _hard_sigmoid(o: Any, x: Any, p: P) -> Any:
-    v = _hard_sigmoid_inner(o, x)
+    v = hard_sigmoid_line(o, x)
     return o.where(v > 1, 1, o.where(v <= 0, 0, v))
 
 
 def _hard_sigmoid_d(o: Any, x: Any, p: P) -> Any:
-    v = _hard_sigmoid_inner(o, x)  # clip_by_value passes the gradient where v is on a bound
+    v = hard_sigmoid_line(o, x)  # clip_by_value passes the gradient where v is on a bound
     return _pick(o, x, (v >= 0) & (v <= 1), 0.2, 0)
 
 

@@ -8,7 +8,8 @@ defaults ``scale=1, scale_neg=1`` (an ELU); ``selu`` has the paper's constants.
 ``init`` is ``lasagne.init`` (``activations.compat.lasagne_init``: GlorotUniform, HeNormal,
 Orthogonal, ... drawing Lasagne's numbers from ``random.get_rng()``, NumPy's global generator
 by default) and ``random`` is ``lasagne.random`` (``get_rng``, ``set_rng``). ``softmax`` is
-not elementwise and is not provided: using it raises ``NotImplementedError`` naming what to use.
+not elementwise and is not provided: asking for it raises an AttributeError (an ImportError
+from an import statement) naming what to use.
 
 Examples
 --------

@@ -352,7 +352,8 @@ class Sparse(Initializer):
     def sample(self, shape: Any) -> np.ndarray:
         shape = _shape("Sparse.sample()", shape)
         if len(shape) != 2:
-            raise ShapeError(f"Sparse.sample(): shape must have 2 dimensions, got {shape}")
+            # Lasagne's own type for this one
+            raise NotImplementedError(f"Sparse.sample(): shape must have 2 dimensions, got {shape}")
         w = _as_floatx(np.zeros(shape))
         n_inputs, n_outputs = shape
         size = int(self.sparsity * n_inputs)

@@ -29,7 +29,8 @@ to float32 first: the two differ by at most 2**-24).
 
 ``nnet`` is ``T.nnet``: ``T.nnet.relu``, ``sigmoid``, ``softplus``, ``hard_sigmoid``,
 ``ultra_fast_sigmoid``, ``elu``, ``selu``, ``softsign``. ``softmax`` is not elementwise and is
-not provided: using it raises ``NotImplementedError`` naming what to use instead.
+not provided: asking for it raises an AttributeError (an ImportError from an import
+statement) naming what to use instead.
 
 Examples
 --------
@@ -103,12 +104,15 @@ relu = register_compat(
 )
 
 
+def hard_sigmoid_line(o: Any, x: Any) -> Any:
+    """x*0.2 + 0.5 with two roundings, as Theano and Keras 2 computed it: the product sits
+    behind a where so that no backend fuses it into a multiply-add (XLA would)."""
+    return o.where(o.isnan(x), x, x * 0.2) + 0.5
+
+
 def _hard_sigmoid(o: Any, x: Any, p: P) -> Any:
-    # 0.2*x + 0.5 as (x + 2.5) * 0.2: the multiplication comes last, so no backend can fuse
-    # it into a multiply-add (XLA does, for 0.2*x + 0.5), and its operand sits behind a where
-    # so that no optimizer distributes it. The same number up to Theano's own rounding.
-    shifted = o.where(x <= -2.5, 1, x + 2.5)
-    return o.where(x <= -2.5, 0, _pick(o, x, x >= 2.5, 1, shifted * 0.2))
+    v = hard_sigmoid_line(o, x)
+    return o.where(v > 1, 1, o.where(v <= 0, 0, v))
 
 
 def _hard_sigmoid_d(o: Any, x: Any, p: P) -> Any:

@@ -242,3 +242,44 @@ def test_a_broken_plugin_is_named_and_the_rest_works(tmp_path: Path) -> None:
     assert "backend 'boxed' not registered" in out.stderr and "NO_SUCH_NAME" in out.stderr
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "[0. 2.]", out.stderr[-2000:]
+
+
+def test_a_thread_asking_while_plugins_load_waits_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+    import threading
+    import time
+
+    from activations.backends.numpy.ops import NumpyBackend
+
+    lib = Library(
+        name="slowplugin",
+        module="numpy",
+        distributions=(),
+        dtypes=("float64",),
+        checks="",
+        from_numpy=np.asarray,
+    )
+
+    class SlowEntryPoint:
+        name, value = "slowplugin", "slowplugin:ENTRY"
+
+        def load(self) -> Entry:
+            time.sleep(0.5)
+            return Entry("slowplugin", lambda cls: False, NumpyBackend, libraries=(lib,))
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [SlowEntryPoint()])
+    monkeypatch.setattr(backends, "_entries", list(backends._entries))
+    monkeypatch.setattr(backends, "_entry_points_read", False)
+    seen: list[bool] = []
+
+    def ask() -> None:
+        seen.append("slowplugin" in [x.name for x in backends.libraries()])
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    threads[0].start()
+    time.sleep(0.1)  # the second asks while the first is loading the plugin
+    threads[1].start()
+    for t in threads:
+        t.join()
+    activations._dispatch.clear_cache()
+    assert seen == [True, True]

@@ -6,10 +6,11 @@ float64 NumPy, independently of the library's formulas.
 """
 
 import pickle
+from typing import Any
 
 import numpy as np
 import pytest
-from _required import REQUIRED
+from _required import harness
 
 import activations as A
 import activations.compat.keras2 as K2
@@ -97,12 +98,7 @@ COMPAT = [(T.relu, kw) for kw in ({}, {"alpha": 0.1}, {"alpha": 3.0})] + [
 @pytest.mark.parametrize("backend", [b for b in conf.all_backends() if b != "numpy"])
 @pytest.mark.parametrize(("f", "kw"), COMPAT, ids=lambda v: getattr(v, "__name__", str(v)))
 def test_every_backend_gives_the_same_numbers(f: object, kw: dict, backend: str) -> None:
-    hs = {h.name: h for h in conf.harnesses([backend])}
-    if backend not in hs:
-        if backend in REQUIRED:
-            pytest.fail(f"{backend} is required here but not installed")
-        pytest.skip(f"{backend} is not installed")
-    h = hs[backend]
+    h: Any = harness(backend)
     for dtype in ("float32", "float64"):
         if dtype not in h.dtypes:
             continue

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _required import REQUIRED, require
+from _required import harness, require
 
 import activations as A
 import activations.compat.keras2 as K2
@@ -368,12 +368,7 @@ BACKEND_CASES = [
     ("f", "kw"), BACKEND_CASES, ids=lambda v: getattr(v, "__name__", None) or repr(v)
 )
 def test_every_backend_gives_numpys_numbers(f: A.Activation, kw: dict, backend: str) -> None:
-    hs = {h.name: h for h in conf.harnesses([backend])}
-    if backend not in hs:
-        if backend in REQUIRED:
-            pytest.fail(f"{backend} is required here but not installed")
-        pytest.skip(f"{backend} is not installed")
-    h = hs[backend]
+    h: Any = harness(backend)
     x = np.array([*SPECIAL, -7.0, -2.5, -1.0, -0.7, -0.25, 0.25, 0.5, 1.0, 2.0, 2.5, 3.0, 6.0, 9.0])
     for dtype in DTYPES:
         if dtype not in h.dtypes:

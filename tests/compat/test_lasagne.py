@@ -206,7 +206,9 @@ def test_sparse() -> None:
     np.testing.assert_array_equal(draw(init.Sparse(sparsity, std), shape, seed=7), want)
     w = draw(init.Sparse(), (30, 4))  # Lasagne's defaults: 3 of 30 rows, std 0.01
     assert ((w != 0).sum(axis=0) == 3).all() and np.abs(w).max() < 0.1
-    with pytest.raises(ValueError, match=r"Sparse\.sample\(\): shape must have 2 dimensions"):
+    with pytest.raises(
+        NotImplementedError, match=r"Sparse\.sample\(\): shape must have 2 dimensions"
+    ):
         init.Sparse()((2, 3, 4))
 
 
