@@ -66,3 +66,13 @@ def test_array_api_calls_load_no_other_framework() -> None:
     )
     loaded = _modules_after(code)
     assert not loaded & (set(HEAVY) - {"array_api_strict", "array_api_compat"})
+
+
+def test_test_files_have_unique_names() -> None:
+    """The tests are imported by their file's name (no packages): two files of one name in
+    different folders stop the collection of the whole suite."""
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(p.name for p in Path(__file__).parent.rglob("test_*.py"))
+    assert [n for n, k in names.items() if k > 1] == []
