@@ -6,11 +6,11 @@ computed by Theano through abs, ``((1+alpha)/2)*x + ((1-alpha)/2)*abs(x)``, whos
 The value here is the correctly rounded x > 0 ? x : alpha*x (Theano's two-product form is the
 same number up to its own rounding, and overflows above half the largest float).
 
-``hard_sigmoid`` is Theano's ``clip(0.2*x + 0.5, 0, 1)`` (computed as ``(x + 2.5) * 0.2``,
-which no backend fuses into a multiply-add), with slope 0.2 up to and including the bounds
-x = +-2.5 (Theano's clip passes the gradient at its bounds). ``elu``, ``selu``,
-``softplus``, ``sigmoid``, ``softsign`` and ``tanh`` are the modern objects: Theano's formulas
-give the same values and gradients.
+``hard_sigmoid`` is Theano's ``clip(0.2*x + 0.5, 0, 1)``, rounded as Theano computed it (a
+product, then a sum, never fused), with slope 0.2 up to and including the bounds x = +-2.5
+(Theano's clip passes the gradient at its bounds). ``elu``, ``selu``, ``softplus``,
+``sigmoid``, ``softsign`` and ``tanh`` are the modern objects: Theano's formulas give the same
+values and gradients (softsign at +-inf: +-1, where Theano's division gave NaN).
 
 ``relu``'s alpha may be an array of x's framework that broadcasts against x with NumPy's rules
 (a learnable per-channel slope shaped ``(C, 1, 1)`` for channels at axis 1, a torch tensor with
