@@ -16,6 +16,7 @@ from typing import cast as _cast
 
 from . import _on_import
 from ._activation import Activation, WeightedActivation, get, names
+from ._axis import AxisActivation, log_softmax, softmax
 from ._on_import import ActivationsImportWarning
 from .backends import Entry as BackendEntry
 from .backends import register_backend
@@ -71,6 +72,7 @@ _on_import.install()  # Keras serialization and torch.compile: see _on_import
 __all__ = [
     "Activation",
     "ActivationsImportWarning",
+    "AxisActivation",
     "BackendEntry",
     "WeightedActivation",
     "celu",
@@ -91,6 +93,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_sigmoid",
+    "log_softmax",
     "logsigmoid",
     "mish",
     "names",
@@ -103,6 +106,7 @@ __all__ = [
     "sigmoid",
     "silu",
     "soft_shrink",
+    "softmax",
     "softplus",
     "softshrink",
     "softsign",

@@ -269,6 +269,7 @@ def _make(spec: Spec) -> Activation:
 
 
 _OBJECTS: dict[str, Activation] = {name: _make(spec) for name, spec in CATALOG.items()}
+_CLASS = {"softmax": "Softmax", "log_softmax": "LogSoftmax"}
 _COMPAT: dict[str, Activation] = {}  # "theano.relu" -> the object of activations.compat.theano
 
 
@@ -310,6 +311,12 @@ def get(name: str) -> Activation:
     try:
         return _OBJECTS[key]
     except KeyError:
+        if key in ("softmax", "log_softmax"):
+            raise ValueError(
+                f"{key} normalises along an axis, it is not an elementwise activation: call "
+                f"activations.{key}(x, axis=-1), or use activations.torch.{_CLASS[key]} / "
+                f"activations.keras.{_CLASS[key]}"
+            ) from None
         import difflib
 
         close = difflib.get_close_matches(key, names(), n=3, cutoff=0.5)

@@ -27,13 +27,16 @@ def _register(keras: object, cls: type) -> None:
 def register() -> None:
     """Register the activations (and on Keras 3 the symbolic op and the layers); idempotent."""
     from ._activation import Activation
+    from ._axis import AxisActivation
     from ._on_import import keras_major
 
     keras = sys.modules["keras"]
     _register(keras, Activation)
+    _register(keras, AxisActivation)
     if keras_major(keras) < 3:
         return  # the symbolic op and activations.keras are Keras 3 only
-    from .backends.keras.ops import ActivationOp
+    from .backends.keras.ops import ActivationOp, AxisOp
 
     _register(keras, ActivationOp)
+    _register(keras, AxisOp)
     importlib.import_module("activations.keras")  # its layers register themselves

@@ -30,6 +30,7 @@ import keras
 
 from ._activation import Activation as _Fn
 from ._activation import get as _get
+from ._axis import AXIS_ACTIVATIONS, AxisActivation
 from ._catalog import CATALOG
 from ._on_import import keras_major
 
@@ -41,13 +42,16 @@ if keras_major(keras) < 3:
         "'keras>=3')"
     )
 
-__all__ = ["LAYERS", "Activation", "PReLU", "get", "layer"]
+__all__ = ["LAYERS", "Activation", "LogSoftmax", "PReLU", "Softmax", "get", "layer"]
 
 _PACKAGE = "activations.keras"  # "activations>Activation" is the function object
 
 
-def get(name: str) -> _Fn:
-    """The library's activation for a name or alias, for ``activation=`` of Keras layers."""
+def get(name: str) -> _Fn | AxisActivation:
+    """The library's activation for a name or alias, for ``activation=`` of Keras layers
+    (``"softmax"`` and ``"log_softmax"``: along the last axis)."""
+    if isinstance(name, str) and name in AXIS_ACTIVATIONS:
+        return AXIS_ACTIVATIONS[name]
     return _get(name)
 
 
@@ -140,6 +144,38 @@ class PReLU(keras.layers.Layer):  # type: ignore[misc]
         }
 
 
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Softmax(keras.layers.Layer):  # type: ignore[misc]
+    """softmax along ``axis`` (an int or a list of ints; default -1, the last).
+
+    Unlike ``keras.layers.Softmax`` it takes no mask: write masked entries as -inf (they get
+    probability 0).
+    """
+
+    activation = "softmax"
+
+    def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+
+    def call(self, inputs: Any) -> Any:
+        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
+        return AXIS_ACTIVATIONS[self.activation](inputs, axis)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class LogSoftmax(Softmax):
+    """log_softmax along ``axis`` (an int or a list of ints; default -1, the last)."""
+
+    activation = "log_softmax"
+
+
 def _make(name: str) -> type[Activation]:
     spec = CATALOG[name]
 
@@ -164,14 +200,20 @@ def _make(name: str) -> type[Activation]:
 # keras.layers' layout; the others are made from their catalog entry.
 _WITH_WEIGHTS: dict[str, type[keras.layers.Layer]] = {cls.activation: cls for cls in (PReLU,)}
 LAYERS: dict[str, type[keras.layers.Layer]] = {
-    name: _WITH_WEIGHTS.get(name) or _make(name) for name in CATALOG
+    **{name: _WITH_WEIGHTS.get(name) or _make(name) for name in CATALOG},
+    "softmax": Softmax,
+    "log_softmax": LogSoftmax,
 }
 globals().update({cls.__name__: cls for cls in LAYERS.values()})
-__all__ += sorted(cls.__name__ for cls in LAYERS.values() if cls is not PReLU)
+__all__ += sorted(
+    cls.__name__ for cls in LAYERS.values() if cls not in (PReLU, Softmax, LogSoftmax)
+)
 
 
 def layer(name: str, **kwargs: Any) -> keras.layers.Layer:
     """The layer for an activation name or alias: ``layer("swish")`` is ``SiLU()``."""
+    if name in AXIS_ACTIVATIONS:
+        return LAYERS[name](**kwargs)
     return LAYERS[_get(name).__name__](**kwargs)
 
 

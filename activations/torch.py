@@ -31,9 +31,10 @@ import torch
 from torch import nn
 
 from ._activation import Activation, get
+from ._axis import AXIS_ACTIVATIONS
 from ._catalog import CATALOG
 
-__all__ = ["MODULES", "ActivationModule", "PReLU", "module"]
+__all__ = ["MODULES", "ActivationModule", "PReLU", "module"]  # and a module per activation
 
 
 class ActivationModule(nn.Module):
@@ -110,6 +111,38 @@ class PReLU(nn.Module):
         return f"num_parameters={self.num_parameters}"
 
 
+class Softmax(nn.Module):
+    """softmax along ``dim`` (default -1, the last; torch's ``dim=None`` guess is not made).
+
+    Examples
+    --------
+    >>> import torch, activations.torch as AT
+    >>> AT.Softmax(dim=1)(torch.tensor([[0.0, 0.0]]))
+    tensor([[0.5000, 0.5000]])
+    """
+
+    activation = "softmax"
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise TypeError(f"{type(self).__name__}(): dim must be an int, got {dim!r}")
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        result: torch.Tensor = AXIS_ACTIVATIONS[self.activation](x, self.dim)
+        return result
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log_softmax along ``dim`` (default -1, the last)."""
+
+    activation = "log_softmax"
+
+
 def _make(name: str) -> type[ActivationModule]:
     spec = CATALOG[name]
     cls = type(
@@ -128,14 +161,21 @@ def _make(name: str) -> type[ActivationModule]:
 # torch.nn's layout; the others are made from their catalog entry.
 _WITH_WEIGHTS: dict[str, type[nn.Module]] = {cls.activation: cls for cls in (PReLU,)}
 MODULES: dict[str, type[nn.Module]] = {
-    name: _WITH_WEIGHTS.get(name) or _make(name) for name in CATALOG
+    **{name: _WITH_WEIGHTS.get(name) or _make(name) for name in CATALOG},
+    "softmax": Softmax,
+    "log_softmax": LogSoftmax,
 }
 globals().update({cls.__name__: cls for cls in MODULES.values()})
-__all__ += sorted(cls.__name__ for cls in MODULES.values() if cls is not PReLU)
+__all__ += sorted(
+    cls.__name__ for cls in MODULES.values() if cls not in (PReLU, Softmax, LogSoftmax)
+)
+__all__ += ["LogSoftmax", "Softmax"]
 
 
 def module(name: str, *args: Any, **kwargs: Any) -> nn.Module:
     """The module for an activation name or alias: ``module("swish")`` is ``SiLU()``."""
+    if isinstance(name, str) and name in AXIS_ACTIVATIONS:
+        return MODULES[name](*args, **kwargs)
     return MODULES[get(name).__name__](*args, **kwargs)
 
 

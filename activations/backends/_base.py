@@ -45,6 +45,14 @@ class Ops:
     hypot(x, c)          sqrt(x*x + c*c) without overflow; c a number or an array that
                          broadcasts against x
     precision(x)         the significand bits of x's dtype (53 for float64), a Python int
+
+    For the activations along an axis (softmax, log_softmax; axis an int or a tuple of ints):
+
+    log                  elementwise
+    amax(x, axis)        the maximum along axis, keeping the reduced axes (size 1)
+    sum(x, axis)         the sum along axis, keeping the reduced axes
+    permute(x, axes)     the axes of x reordered (NumPy's transpose)
+    stop_gradient(x)     x, a constant to autograd (x itself where there is no autograd)
     """
 
 
@@ -200,6 +208,23 @@ class Backend:
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         """``a`` summed over ``axes`` and reshaped to ``shape`` (for :meth:`sum_to_shape`)."""
         raise NotImplementedError
+
+    def concrete(self, x: Any) -> Backend:
+        """The backend that computes on x (the Array API backend: the one of x's namespace)."""
+        return self
+
+    def smooth_dtype(self, x: Any, dtype: str) -> str:
+        """The dtype a smooth function of x (of ``dtype``, floating) is computed in."""
+        return self.compute_dtype(dtype, exact=False)
+
+    def along_axis(self, activation: str, x: Any, axis: Any) -> Any:
+        """A symbolic backend's operation applying an activation along an axis (Keras 3)."""
+        raise NotImplementedError
+
+    def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
+        """``formula(kind, *arrays)`` for an activation along an axis; ``key`` (name, kind,
+        axes, dtypes) identifies it, for a backend that compiles it."""
+        return formula(key[1], *arrays)
 
     def finish(self, y: Any, like: Any) -> Any:
         """Last touch on a result (NumPy returns 0-d results as scalars, like its ufuncs)."""

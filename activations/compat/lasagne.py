@@ -7,9 +7,12 @@ defaults ``scale=1, scale_neg=1`` (an ELU); ``selu`` has the paper's constants.
 
 ``init`` is ``lasagne.init`` (``activations.compat.lasagne_init``: GlorotUniform, HeNormal,
 Orthogonal, ... drawing Lasagne's numbers from ``random.get_rng()``, NumPy's global generator
-by default) and ``random`` is ``lasagne.random`` (``get_rng``, ``set_rng``). ``softmax`` is
-not elementwise and is not provided: asking for it raises an AttributeError (an ImportError
-from an import statement) naming what to use.
+by default) and ``random`` is ``lasagne.random`` (``get_rng``, ``set_rng``).
+
+``softmax`` is ``theano.tensor.nnet.softmax``, as Lasagne's was (the same object as
+``activations.compat.theano.nnet.softmax``): each row of a matrix (the last axis) is
+normalised, a vector becomes a 1 x n matrix with Theano's deprecation warning, and other
+ranks or non-float input raise Theano's ValueError.
 
 Examples
 --------
@@ -20,6 +23,11 @@ array([-0.2,  3. ])
 
 >>> very_leaky_rectify.leakiness
 0.3333333333333333
+
+>>> from activations.compat.lasagne import softmax
+>>> softmax(np.array([[0.0, 1.0], [2.0, 2.0]]))
+array([[0.26894142, 0.73105858],
+       [0.5       , 0.5       ]])
 """
 
 from __future__ import annotations
@@ -35,7 +43,6 @@ from .._spec import Param, Spec, real
 from . import lasagne_init as init
 from . import lasagne_random as random
 from . import theano as _theano
-from ._missing import SOFTMAX, refuse
 
 __all__ = [
     "SELU",
@@ -51,6 +58,7 @@ __all__ = [
     "rectify",
     "selu",
     "sigmoid",
+    "softmax",
     "softplus",
     "tanh",
     "very_leaky_rectify",
@@ -59,6 +67,7 @@ __all__ = [
 P = Mapping[str, Any]
 
 rectify = _theano.relu
+softmax = _theano.nnet.softmax  # Lasagne's softmax(x) returned theano.tensor.nnet.softmax(x)
 identity = linear
 
 
@@ -264,9 +273,3 @@ selu._global_name = "selu"
 # import set_rng`` work as ``lasagne.init`` and ``lasagne.random`` did
 sys.modules[f"{__name__}.init"] = init
 sys.modules[f"{__name__}.random"] = random
-
-
-def __getattr__(name: str) -> Any:
-    if name == "softmax":
-        refuse(__name__, name, SOFTMAX)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

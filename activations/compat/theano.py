@@ -27,10 +27,15 @@ no gradient; here the derivative is that of the pieces (the value jumps by about
 numbers bit for bit; float32 is computed in float64 and rounded once (Theano's C code rounded z
 to float32 first: the two differ by at most 2**-24).
 
+``softmax(c)`` and ``logsoftmax(c)`` are Theano's ``T.nnet.softmax`` and ``T.nnet.logsoftmax``
+(``theano/tensor/nnet/nnet.py``, Theano 1.0): c must be 1-d or 2-d and floating (else
+ValueError ``x must be 1-d or 2-d tensor of floats. Got TensorType(...)``); each row of a
+matrix is normalised (the last axis); a vector is padded to a 1 x n matrix, with Theano's
+``DEPRECATION`` warning, and gives that 1 x n matrix. The numbers are ``activations.softmax``
+and ``log_softmax`` along the last axis (see ``RowSoftmax``).
+
 ``nnet`` is ``T.nnet``: ``T.nnet.relu``, ``sigmoid``, ``softplus``, ``hard_sigmoid``,
-``ultra_fast_sigmoid``, ``elu``, ``selu``, ``softsign``. ``softmax`` is not elementwise and is
-not provided: asking for it raises an AttributeError (an ImportError from an import
-statement) naming what to use instead.
+``ultra_fast_sigmoid``, ``elu``, ``selu``, ``softsign``, ``softmax``, ``logsoftmax``.
 
 Examples
 --------
@@ -41,28 +46,38 @@ array([[-0.2,  3. ],
        [-1. ,  3. ]])
 >>> T.nnet.ultra_fast_sigmoid(np.array([0.0, 1.0]))
 array([0.5 , 0.75])
+>>> T.nnet.softmax(np.array([[0.0, 1.0], [2.0, 2.0]]))
+array([[0.26894142, 0.73105858],
+       [0.5       , 0.5       ]])
 """
 
 from __future__ import annotations
 
 import sys
 import types
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from .. import elu, selu, sigmoid, softplus, softsign, tanh
 from .._activation import register_compat
+from .._axis import AxisActivation
+from .._axis import log_softmax as _log_softmax
+from .._axis import softmax as _softmax
 from .._catalog import _if_zero, _keep_nan, _pick, _slope_partial
+from .._dtypes import FORMATS
 from .._spec import Param, Spec, real
-from ._missing import SOFTMAX, refuse
 
 __all__ = [
+    "RowSoftmax",
     "elu",
     "hard_sigmoid",
+    "logsoftmax",
     "nnet",
     "relu",
     "selu",
     "sigmoid",
+    "softmax",
     "softplus",
     "softsign",
     "tanh",
@@ -179,11 +194,107 @@ ultra_fast_sigmoid = register_compat(
 )
 
 
-def _nnet_getattr(name: str) -> Any:
-    if name == "softmax":
-        refuse(f"{__name__}.nnet", name, SOFTMAX)
-    raise AttributeError(f"module {__name__ + '.nnet'!r} has no attribute {name!r}")
+# --- softmax and logsoftmax: Theano's Softmax and LogSoftmax ops, row by row --------------
 
+_NAMED_PATTERNS = {
+    (): "scalar",
+    (False,): "vector",
+    (False, True): "col",
+    (True, False): "row",
+    (False, False): "matrix",
+}
+
+
+def _theano_type(dtype: str, shape: tuple[Any, ...]) -> str:
+    """``str(as_tensor_variable(x).type)``: Theano marks an axis of size 1 broadcastable."""
+    pattern = tuple(n == 1 for n in shape)
+    named = _NAMED_PATTERNS.get(pattern)
+    if named is None:
+        named = str(pattern) if any(pattern) else f"{len(pattern)}D"
+    return f"TensorType({dtype}, {named})"
+
+
+class RowSoftmax:
+    """Theano's ``T.nnet.softmax(c)`` or ``T.nnet.logsoftmax(c)``: along each row of a matrix.
+
+    ``c`` must be 1-d or 2-d and floating, else ValueError ``x must be 1-d or 2-d tensor of
+    floats. Got TensorType(...)``, as Theano's op raised. A vector is padded to a 1 x n matrix,
+    with Theano's ``DEPRECATION`` UserWarning, and the result is that 1 x n matrix; softmax
+    warns when the last axis has size 1 (every value is 1). The numbers are those of
+    ``activations.softmax``/``log_softmax`` along the last axis, computed in float64 and
+    rounded once to c's dtype; Theano's C code took exp in c's dtype, summed in double and
+    multiplied by 1/sum, so its results can differ from these in the last bit or two. The
+    gradient is Theano's ``dy*sm - sum(dy*sm)*sm`` (``dy - sum(dy)*sm`` for logsoftmax), on
+    every backend. A 0-d input raises the ValueError (Theano's ``softmax`` failed earlier,
+    with an IndexError).
+
+    ``vjp(c, dout)`` is the backward pass (dout shaped like the result; for a vector, 1 x n or
+    n) and ``derivative(c)`` the Jacobian of each row, shaped (rows, n, n).
+    """
+
+    def __init__(self, name: str, op: str, base: AxisActivation) -> None:
+        self.__name__ = self.__qualname__ = name
+        self.__module__ = __name__  # pickled by name, as this module's attribute
+        self.op = op
+        self.base = base
+
+    def _rows(self, c: Any, method: str = "") -> tuple[Any, bool]:
+        """c as a matrix, and whether it was a vector padded to 1 x n."""
+        x, backend = self.base._input(c)
+        b = backend.concrete(x)
+        shape = b.shape(x)
+        if shape is None:
+            raise ValueError(
+                f"{self.__name__}{method}(): the rank of x is not known; give the tensor a known "
+                "rank (Theano's tensors always had one)"
+            )
+        if self.__name__ == "softmax" and shape and shape[-1] == 1:
+            warnings.warn(
+                "The softmax is applied on a dimension of shape 1, which does not have a "
+                "semantic meaning.",
+                stacklevel=3,
+            )
+        dtype = str(x.dtype) if b.name == "keras" else b.dtype_name(x)
+        if len(shape) not in (1, 2) or dtype not in FORMATS:
+            raise ValueError(
+                f"x must be 1-d or 2-d tensor of floats. Got {_theano_type(dtype, shape)}"
+            )
+        if len(shape) == 2:
+            return x, False
+        warnings.warn(
+            f"DEPRECATION: If x is a vector, {self.op} will not automatically pad x anymore in "
+            "next releases. If you need it, please do it manually. The vector case is gonna be "
+            "supported soon and the output will be a vector.",
+            stacklevel=3,
+        )
+        return x[None, ...], True
+
+    def __call__(self, c: Any) -> Any:
+        x, _ = self._rows(c)
+        return self.base(x, -1)
+
+    def vjp(self, c: Any, dout: Any) -> Any:
+        """The gradient of sum(dout * f(c)) with respect to c (c's shape)."""
+        x, padded = self._rows(c, ".vjp")
+        if padded and getattr(dout, "ndim", None) == 1:
+            dout = dout[None, ...]  # Theano's SoftmaxGrad padded a vector dy too
+        dx = self.base.vjp(x, dout, -1)
+        return dx[0, ...] if padded else dx
+
+    def derivative(self, c: Any) -> Any:
+        """The Jacobian of each row: J[r, i, j] = d f(c)[r, i] / d c[r, j]."""
+        x, _ = self._rows(c, ".derivative")
+        return self.base.derivative(x, -1)
+
+    def __repr__(self) -> str:
+        return f"<theano {self.__name__} (rows of a matrix)>"
+
+    def __reduce__(self) -> str:
+        return self.__name__
+
+
+softmax = RowSoftmax("softmax", "Softmax", _softmax)
+logsoftmax = RowSoftmax("logsoftmax", "LogSoftmax", _log_softmax)
 
 nnet = types.ModuleType(
     f"{__name__}.nnet", "Theano's ``T.nnet`` activations (``activations.compat.theano.nnet``)."
@@ -197,23 +308,20 @@ nnet.__dict__.update(
     elu=elu,
     selu=selu,
     softsign=softsign,
+    softmax=softmax,
+    logsoftmax=logsoftmax,
     __all__=[
         "elu",
         "hard_sigmoid",
+        "logsoftmax",
         "relu",
         "selu",
         "sigmoid",
+        "softmax",
         "softplus",
         "softsign",
         "ultra_fast_sigmoid",
     ],
-    __getattr__=_nnet_getattr,
 )
 # ``import activations.compat.theano.nnet`` and ``from ...theano.nnet import relu`` work
 sys.modules[nnet.__name__] = nnet
-
-
-def __getattr__(name: str) -> Any:
-    if name == "softmax":
-        refuse(__name__, name, SOFTMAX)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -312,28 +312,110 @@ def test_retouched_ones_differ_from_the_main_library_where_tensorflow_does() -> 
     assert math.isnan(K2.softsign(np.array([np.inf]))[0]) and A.softsign(np.array([np.inf]))[0] == 1
 
 
-# --- softmax and the namespace ---------------------------------------------------------------
+# --- softmax ---------------------------------------------------------------------------------
+
+SOFTMAX_CASES = [
+    ((7, 10), -1),
+    ((7, 10), 0),
+    ((3, 4, 5), 1),
+    ((3, 4, 5), (0, 2)),
+    ((3, 4, 5), [-1, 1]),
+    ((2, 3, 4, 5), (1, 2, 3)),
+]
 
 
-def test_softmax_says_what_to_use_instead() -> None:
-    with pytest.raises(AttributeError, match=r"torch\.softmax.*tf\.nn\.softmax.*jax\.nn"):
-        _ = K2.softmax
-    with pytest.raises(ImportError, match=r"torch\.softmax.*tf\.nn\.softmax.*jax\.nn"):
-        from activations.compat.keras2 import softmax  # noqa: F401
-    assert not hasattr(K2, "softmax")
-    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
-        _ = K2.nope  # pyright: ignore[reportAttributeAccessIssue]
+def numpy_softmax(x: np.ndarray, axis: Any) -> np.ndarray:
+    """exp(x - max) / sum over ``axis``, in float64 NumPy."""
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    x = x.astype(np.float64)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_and_gradient(f: Any, x: np.ndarray, w: np.ndarray, axis: Any):
+    """f(x, axis) and d sum(w * f(x, axis)) / dx by tf.GradientTape, as NumPy arrays."""
+    tf: Any = require("tensorflow")
+    xv = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xv)
+        y = f(xv, axis=axis)
+        loss = tf.reduce_sum(y * tf.constant(w))
+    return y.numpy(), tape.gradient(loss, xv).numpy()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("shape", "axis"), SOFTMAX_CASES, ids=str)
+def test_softmax_matches_tf_keras(shape: tuple, axis: Any, dtype: str) -> None:
+    tf_keras: Any = require("tf_keras", "tensorflow")
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 2, shape).astype(dtype)
+    w = rng.normal(size=shape).astype(dtype)
+    want_y, want_g = softmax_and_gradient(tf_keras.activations.softmax, x, w, axis)
+    got_y, got_g = softmax_and_gradient(K2.softmax, x, w, axis)
+    assert got_y.dtype == got_g.dtype == np.dtype(dtype)
+    ref = numpy_softmax(x, axis)
+    if dtype == "float32":
+        # ours is the float64 formula rounded once; TensorFlow's float32 rounding of x - max
+        # and of the sum leaves it up to about a dozen ULPs away (2e-6 relative)
+        np.testing.assert_array_equal(got_y, ref.astype(np.float32))
+        rtol = 2e-6
+    else:
+        np.testing.assert_allclose(got_y, ref, rtol=1e-15, atol=0)
+        rtol = 1e-15
+    np.testing.assert_allclose(got_y, want_y, rtol=rtol, atol=0, err_msg="value")
+    # the gradient cancels (w - sum(w*y)): compared on the scale of the largest component
+    scale = float(np.abs(want_g).max())
+    grad_tol = 2e-6 if dtype == "float32" else 1e-14
+    np.testing.assert_allclose(got_g, want_g, rtol=0, atol=grad_tol * scale, err_msg="gradient")
+    eps = float(np.finfo(dtype).eps)
+    np.testing.assert_allclose(K2.softmax.vjp(x, w, axis), got_g, rtol=0, atol=4 * eps * scale)
+    axes = tuple(axis) if isinstance(axis, list) else axis  # Keras 2 took a list too
+    np.testing.assert_allclose(A.softmax.vjp(x, w, axes), got_g, rtol=0, atol=4 * eps * scale)
+
+
+@pytest.mark.parametrize("x", [[1.0, 2.0], 3.0], ids=["1d", "0d"])
+def test_softmax_of_rank_0_or_1_raises_keras2s_error(x: Any) -> None:
+    tf: Any = require("tensorflow")
+    tf_keras: Any = require("tf_keras", "tensorflow")
+    xv = tf.constant(x)
+    with pytest.raises(ValueError) as want:
+        tf_keras.activations.softmax(xv)
+    with pytest.raises(ValueError) as got:
+        K2.softmax(xv)
+    assert str(got.value) == str(want.value)
+    assert str(got.value).startswith("Cannot apply softmax to a tensor that is 1D. Received")
+    with pytest.raises(ValueError, match="that is 1D"):
+        K2.softmax(np.asarray(x))
+    with pytest.raises(ValueError, match="that is 1D"):
+        K2.softmax.vjp(np.asarray(x), np.asarray(x))
+
+
+def test_softmax_object() -> None:
+    import pickle
+
+    from activations.compat.keras2 import softmax
+
+    assert softmax is K2.softmax and isinstance(softmax, K2.Softmax)
+    assert pickle.loads(pickle.dumps(softmax)) is softmax
+    x = np.array([[1.0, 2.0, 4.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(K2.softmax(x), A.softmax(x))
+    np.testing.assert_array_equal(K2.softmax(x, axis=0), A.softmax(x, axis=0))
+    np.testing.assert_array_equal(K2.softmax.derivative(x), A.softmax.derivative(x))
+    assert K2.softmax(x.astype(np.float32)).dtype == np.float32
+    with pytest.raises(TypeError, match="floating"):
+        K2.softmax(np.ones((2, 3), dtype=np.int64))
 
 
 def test_all_lists_every_function_and_tf_keras_names_are_covered() -> None:
     tf_keras: Any = require("tf_keras", "tensorflow")
-    for name in K2.__all__:
+    for name in set(K2.__all__) - {"softmax", "Softmax"}:
         assert isinstance(getattr(K2, name), A.Activation), name
     public = {n for n in dir(tf_keras.activations) if not n.startswith("_")}
-    functions = public - {"get", "serialize", "deserialize", "softmax"}
+    functions = public - {"get", "serialize", "deserialize"}
     assert functions <= set(K2.__all__), functions - set(K2.__all__)
     assert {"relu6", "silu"} <= set(K2.__all__)  # tf_keras.activations.get() finds them too
-    assert "softmax" not in K2.__all__
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        _ = K2.nope  # pyright: ignore[reportAttributeAccessIssue]
     namespace: dict = {}
     exec("from activations.compat.keras2 import *", namespace)
     assert set(K2.__all__) <= set(namespace)

@@ -1,9 +1,13 @@
-"""Theano's relu with an array alpha, softsign, ultra_fast_sigmoid, the T.nnet namespace and the
-missing softmax, against Theano's formulas written here in float64 NumPy (and plain Python for
-ultra_fast_sigmoid, as Theano's ``UltraFastScalarSigmoid.st_impl`` reads), on every backend."""
+"""Theano's relu with an array alpha, softsign, ultra_fast_sigmoid, softmax and logsoftmax and
+the T.nnet namespace, against Theano's formulas written here in float64 NumPy (and plain Python
+for ultra_fast_sigmoid, as Theano's ``UltraFastScalarSigmoid.st_impl`` reads), on every
+backend."""
 
 import importlib
 import math
+import pickle
+import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -190,9 +194,10 @@ def test_ultra_fast_sigmoid_refuses_integers() -> None:
 def test_nnet_namespace() -> None:
     nnet = importlib.import_module("activations.compat.theano.nnet")
     assert nnet is T.nnet
-    from activations.compat.theano.nnet import relu, ultra_fast_sigmoid
+    from activations.compat.theano.nnet import logsoftmax, relu, ultra_fast_sigmoid
 
     assert relu is T.relu and ultra_fast_sigmoid is T.ultra_fast_sigmoid
+    assert logsoftmax is T.logsoftmax
     assert nnet.sigmoid is A.sigmoid and nnet.softplus is A.softplus
     assert nnet.hard_sigmoid is T.hard_sigmoid and nnet.elu is A.elu and nnet.selu is A.selu
     assert sorted(nnet.__all__) == sorted(
@@ -205,20 +210,149 @@ def test_nnet_namespace() -> None:
             "elu",
             "selu",
             "softsign",
+            "softmax",
+            "logsoftmax",
         ]
     )
+    assert nnet.softmax is T.softmax and nnet.logsoftmax is T.logsoftmax
     assert A.get("theano.ultra_fast_sigmoid") is T.ultra_fast_sigmoid
     with pytest.raises(AttributeError, match="tanhh"):
         _ = nnet.tanhh
 
 
+# --- softmax and logsoftmax -----------------------------------------------------------------
+
+ROWS = np.array(
+    [
+        [-3.0, 0.5, 2.0, 7.0],
+        [1e-3, -1e-3, 0.0, 0.0],
+        [-700.0, -650.0, 20.0, 19.0],
+        [5.0, 5.0, 5.0, 5.0],
+        [-np.inf, 0.0, 1.0, 2.0],
+    ]
+)
+
+
+def theano_softmax(x: np.ndarray) -> np.ndarray:
+    """Theano's Softmax.perform, in float64: exp(x - row max) / row sum."""
+    x = x.astype(np.float64)
+    e = np.exp(x - x.max(axis=1)[:, None])
+    return e / e.sum(axis=1)[:, None]
+
+
+def theano_logsoftmax(x: np.ndarray) -> np.ndarray:
+    """Theano's LogSoftmax.perform, in float64."""
+    x = x.astype(np.float64)
+    xdev = x - x.max(axis=1)[:, None]
+    return xdev - np.log(np.sum(np.exp(xdev), axis=1, keepdims=True))
+
+
+def theano_softmax_grad(dy: np.ndarray, sm: np.ndarray) -> np.ndarray:
+    """Theano's SoftmaxGrad.perform: dy*sm - sum(dy*sm)*sm, row by row."""
+    dy_sm = dy * sm
+    return dy_sm - dy_sm.sum(axis=1, keepdims=True) * sm
+
+
 @pytest.mark.parametrize("module", [T, T.nnet, L], ids=lambda m: m.__name__)
-def test_softmax_says_what_to_use(module: object) -> None:
-    with pytest.raises(AttributeError, match=r"softmax is not provided.*torch\.softmax"):
-        _ = module.softmax  # type: ignore[attr-defined]
-    with pytest.raises(ImportError, match=r"scipy\.special\.softmax"):
-        exec(f"from {module.__name__} import softmax")  # type: ignore[attr-defined]
-    assert not hasattr(module, "softmax") and not hasattr(module, "no_such_name")
+def test_softmax_is_one_object_in_every_namespace(module: Any) -> None:
+    from activations.compat.lasagne import softmax
+
+    assert module.softmax is T.softmax is softmax and "softmax" in module.__all__
+    assert T.nnet.logsoftmax is T.logsoftmax
+    assert pickle.loads(pickle.dumps(module.softmax)) is T.softmax
+    assert pickle.loads(pickle.dumps(T.logsoftmax)) is T.logsoftmax
+    assert not hasattr(module, "no_such_name")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_normalises_each_row_as_theano(dtype: str) -> None:
+    rng = np.random.RandomState(3)
+    x = np.concatenate([ROWS, rng.normal(0, 5, size=(20, 4))]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a matrix gives no warning
+        sm, lsm = T.softmax(x), T.logsoftmax(x)
+    assert sm.dtype == lsm.dtype == np.dtype(dtype) and sm.shape == x.shape
+    want, want_log = theano_softmax(x), theano_logsoftmax(x)
+    if dtype == "float64":
+        np.testing.assert_allclose(sm, want, rtol=1e-15, atol=0)
+        # x - max and log(sum) are O(1) and cancel where the result is near 0
+        np.testing.assert_allclose(lsm, want_log, rtol=1e-15, atol=1e-15)
+    else:  # computed in float64, rounded once
+        np.testing.assert_array_equal(sm, want.astype(dtype))
+        np.testing.assert_array_equal(lsm, want_log.astype(dtype))
+    np.testing.assert_allclose(sm.sum(axis=1), 1.0, rtol=4 * np.finfo(dtype).eps)
+    # the last axis, not the first: the columns do not sum to 1
+    assert not np.allclose(sm.sum(axis=0), 1.0)
+    assert sm[4, 0] == 0.0 and lsm[4, 0] == -np.inf  # a -inf logit is a mask
+
+
+def test_softmax_of_a_vector_is_a_1_by_n_matrix_with_theanos_warning() -> None:
+    v = np.array([1.0, 2.0, 3.0])
+    for f, op in ((T.softmax, "Softmax"), (T.logsoftmax, "LogSoftmax")):
+        with pytest.warns(UserWarning, match=f"^DEPRECATION: If x is a vector, {op} will not "):
+            y = f(v)
+        assert y.shape == (1, 3)
+        want = theano_softmax(v[None]) if op == "Softmax" else theano_logsoftmax(v[None])
+        np.testing.assert_allclose(y, want, rtol=1e-15)
+
+
+def test_softmax_over_one_column_warns() -> None:
+    with pytest.warns(UserWarning, match="applied on a dimension of shape 1"):
+        y = T.softmax(np.array([[3.0], [-2.0]]))
+    np.testing.assert_array_equal(y, [[1.0], [1.0]])
+
+
+@pytest.mark.parametrize(
+    ("x", "got"),
+    [
+        (np.ones((2, 3, 4)), "TensorType(float64, 3D)"),
+        (np.ones((2, 1, 4)), "TensorType(float64, (False, True, False))"),
+        (np.float64(1.0), "TensorType(float64, scalar)"),
+        (np.ones(3, dtype=np.int64), "TensorType(int64, vector)"),
+        (np.ones((2, 3), dtype=np.int32), "TensorType(int32, matrix)"),
+        (np.ones((2, 3), dtype=np.complex128), "TensorType(complex128, matrix)"),
+    ],
+    ids=lambda v: getattr(v, "shape", v),
+)
+def test_softmax_refuses_what_theano_refused(x: np.ndarray, got: str) -> None:
+    message = f"^x must be 1-d or 2-d tensor of floats. Got {re.escape(got)}$"
+    for f in (T.softmax, T.logsoftmax):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the shape-1 warning comes first, as in Theano
+            with pytest.raises(ValueError, match=message):
+                f(x)
+
+
+def test_softmax_gradient_is_theanos_through_torch_autograd() -> None:
+    torch = require("torch")
+    rng = np.random.RandomState(4)
+    x, dy = rng.normal(0, 3, size=(6, 5)), rng.normal(size=(6, 5))
+    xt = torch.tensor(x, requires_grad=True)
+    (T.softmax(xt) * torch.tensor(dy)).sum().backward()
+    got = xt.grad.numpy()
+    np.testing.assert_allclose(got, A.softmax.vjp(x, dy), rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(got, T.softmax.vjp(x, dy), rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(got, theano_softmax_grad(dy, theano_softmax(x)), atol=1e-15)
+    # LogSoftmax.grad: dy - sum(dy) * softmax(x)
+    xt = torch.tensor(x, requires_grad=True)
+    (T.logsoftmax(xt) * torch.tensor(dy)).sum().backward()
+    want = dy - dy.sum(axis=1, keepdims=True) * theano_softmax(x)
+    np.testing.assert_allclose(xt.grad.numpy(), want, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(xt.grad.numpy(), A.log_softmax.vjp(x, dy), rtol=1e-14, atol=1e-16)
+
+
+def test_softmax_vjp_and_derivative_of_a_vector() -> None:
+    v, dy = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.0, -2.0])
+    with pytest.warns(UserWarning, match="DEPRECATION"):
+        dx = T.softmax.vjp(v, dy)  # dy as the vector or as the 1 x n result
+    with pytest.warns(UserWarning, match="DEPRECATION"):
+        np.testing.assert_array_equal(T.softmax.vjp(v, dy[None]), dx)
+    assert dx.shape == (3,)
+    np.testing.assert_allclose(dx, theano_softmax_grad(dy[None], theano_softmax(v[None]))[0])
+    with pytest.warns(UserWarning, match="DEPRECATION"):
+        jac = T.softmax.derivative(v)
+    assert jac.shape == (1, 3, 3)
+    np.testing.assert_allclose(jac[0] @ dy, dx, rtol=1e-15)  # the Jacobian is symmetric
 
 
 # --- every backend --------------------------------------------------------------------------
@@ -240,3 +374,22 @@ def test_every_backend_gives_the_same_numbers(f: object, backend: str) -> None:
         np.testing.assert_array_equal(
             h.to_numpy(h.grad(f, xb, {})), f.derivative(xn).astype(np.float64)
         )
+
+
+@pytest.mark.parametrize("backend", [b for b in ARRAY_BACKENDS if b != "numpy"])
+def test_softmax_rows_on_every_backend(backend: str) -> None:
+    if not conf.installed(backend):
+        missing(backend)
+    x = np.concatenate([ROWS, np.random.RandomState(5).normal(0, 3, size=(8, 4))])
+    for dtype, rtol in (("float32", 1.2e-7), ("float64", 4e-16)):
+        xn = x.astype(dtype)
+        # atol: TensorFlow may flush a subnormal softmax (exp(-720)) to zero; logsoftmax's
+        # x - max and log(sum) are O(1) and cancel near 0, where the rounding of the log shows
+        info = np.finfo(dtype)
+        for f, atol in ((T.softmax, info.tiny), (T.logsoftmax, 4 * info.eps)):
+            y = np.asarray(to_numpy(f(to_backend(xn, backend))))
+            assert y.dtype == np.dtype(dtype)
+            np.testing.assert_allclose(y, f(xn), rtol=rtol, atol=atol, err_msg=backend)
+        with pytest.warns(UserWarning, match="DEPRECATION"):
+            y = T.softmax(to_backend(xn[0], backend))
+        np.testing.assert_allclose(np.asarray(to_numpy(y)), T.softmax(xn[:1]), rtol=rtol)

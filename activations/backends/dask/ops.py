@@ -22,7 +22,35 @@ import dask.array as da
 from ..._spec import Spec
 from .._base import Backend, _is_number, is_param_array
 
-__all__ = ["DaskBackend"]
+__all__ = ["DaskBackend", "DaskOps"]
+
+
+class DaskOps:
+    """The ops of the activations along an axis (softmax): lazy reductions across chunks.
+    The elementwise activations do not use them; they run on the blocks' own backend."""
+
+    where = staticmethod(da.where)
+    full_like = staticmethod(da.full_like)
+    exp = staticmethod(da.exp)
+    expm1 = staticmethod(da.expm1)
+    log = staticmethod(da.log)
+    log1p = staticmethod(da.log1p)
+
+    @staticmethod
+    def amax(x: Any, axis: Any) -> Any:
+        return da.max(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def sum(x: Any, axis: Any) -> Any:
+        return da.sum(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def permute(x: Any, axes: tuple[int, ...]) -> Any:
+        return da.transpose(x, axes)
+
+    @staticmethod
+    def stop_gradient(x: Any) -> Any:
+        return x
 
 
 def _activation(name: str) -> Any:
@@ -104,6 +132,7 @@ def _rechunked(spec: Spec, g: Any, x: Any) -> Any:
 
 class DaskBackend(Backend):
     name = "dask"
+    ops = DaskOps
     absorbs = ("numpy",)  # NumPy arrays (weights, cotangents) become single-block Dask arrays
 
     def dtype_name(self, x: Any) -> str:

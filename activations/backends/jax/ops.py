@@ -49,6 +49,20 @@ class JaxOps:
     erfc = staticmethod(jsp.erfc)
     sqrt = staticmethod(jnp.sqrt)
     hypot = staticmethod(jnp.hypot)
+    log = staticmethod(jnp.log)
+    stop_gradient = staticmethod(jax.lax.stop_gradient)
+
+    @staticmethod
+    def amax(x: Any, axis: Any) -> Any:
+        return jnp.max(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def sum(x: Any, axis: Any) -> Any:
+        return jnp.sum(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def permute(x: Any, axes: tuple[int, ...]) -> Any:
+        return jnp.transpose(x, axes)
 
     @staticmethod
     def precision(x: Any) -> int:
@@ -162,6 +176,33 @@ class JaxBackend(Backend):
             return f(x, *values), dy
 
         f.defjvp(f_jvp, symbolic_zeros=True)
+        return jax.jit(f)
+
+    def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
+        kernel = self._kernels.get(("axis", *key), lambda: self._axis_kernel(formula, key[1]))
+        return kernel(*arrays)
+
+    def _axis_kernel(self, formula: Any, kind: str) -> Callable[..., Any]:
+        """jit(formula) traced under x64, its value with a jvp of the same formulas."""
+        x64 = self.precise == "float64"
+        if kind != "value":
+
+            def other(*arrays: Any) -> Any:
+                with jax.enable_x64(x64):
+                    return formula(kind, *arrays)
+
+            return jax.jit(other)
+
+        @jax.custom_jvp
+        def f(x: Any) -> Any:
+            with jax.enable_x64(x64):
+                return formula("value", x)
+
+        def f_jvp(primals: Any, tangents: Any) -> Any:
+            with jax.enable_x64(x64):
+                return f(*primals), formula("jvp", *primals, *tangents)
+
+        f.defjvp(f_jvp)
         return jax.jit(f)
 
     def _run(

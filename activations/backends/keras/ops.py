@@ -21,7 +21,7 @@ import keras
 from ..._spec import Spec
 from .._base import Backend, is_param_array
 
-__all__ = ["ActivationOp", "KerasBackend"]
+__all__ = ["ActivationOp", "AxisOp", "KerasBackend"]
 
 
 class ActivationOp(keras.Operation):  # type: ignore[misc]
@@ -62,6 +62,27 @@ class ActivationOp(keras.Operation):  # type: ignore[misc]
         return keras.KerasTensor(x.shape, dtype=x.dtype)
 
 
+class AxisOp(keras.Operation):  # type: ignore[misc]
+    """softmax or log_softmax along ``axis`` applied to a symbolic Keras tensor."""
+
+    def __init__(self, activation: str, axis: Any = -1, name: Any = None):
+        self.activation = activation
+        self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+        super().__init__(name=name)
+
+    def call(self, x: Any) -> Any:
+        from ..._axis import AXIS_ACTIVATIONS
+
+        return AXIS_ACTIVATIONS[self.activation](x, self.axis)
+
+    def get_config(self) -> dict[str, Any]:
+        axis = list(self.axis) if isinstance(self.axis, tuple) else self.axis
+        return {"activation": self.activation, "axis": axis, "name": self.name}
+
+    def compute_output_spec(self, x: Any) -> Any:
+        return keras.KerasTensor(x.shape, dtype=x.dtype)
+
+
 class KerasBackend(Backend):
     """Symbolic only: every method builds a Keras operation, none computes."""
 
@@ -73,6 +94,9 @@ class KerasBackend(Backend):
         names = tuple(k for k in spec.param_names if is_param_array(params[k]))
         kwargs = {k: params[k] for k in spec.param_names if k not in names}
         return ActivationOp(spec.name, kwargs, names=names)(x, *(params[k] for k in names))
+
+    def along_axis(self, activation: str, x: Any, axis: Any) -> Any:
+        return AxisOp(activation, axis)(x)
 
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         raise TypeError(

@@ -47,6 +47,23 @@ class NumpyOps:
     sqrt = staticmethod(np.sqrt)
     hypot = staticmethod(np.hypot)
     erfc = staticmethod(_erfc)
+    log = staticmethod(np.log)
+
+    @staticmethod
+    def amax(x: Any, axis: Any) -> Any:
+        return np.max(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def sum(x: Any, axis: Any) -> Any:
+        return np.sum(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def permute(x: Any, axes: tuple[int, ...]) -> Any:
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def stop_gradient(x: Any) -> Any:
+        return x
 
     @staticmethod
     def precision(x: Any) -> int:
@@ -74,6 +91,10 @@ class NumpyBackend(Backend):
 
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         return np.sum(a, axis=axes).reshape(shape)
+
+    def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
+        with quiet():  # NaN from a slice of only -inf is the result, not a warning
+            return formula(key[1], *arrays)
 
     def finish(self, y: Any, like: Any) -> Any:
         return y[()] if y.ndim == 0 else y

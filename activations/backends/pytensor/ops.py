@@ -20,7 +20,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.compile.builders import OpFromGraph
 from pytensor.compile.sharedvalue import SharedVariable
-from pytensor.gradient import DisconnectedType, disconnected_type
+from pytensor.gradient import DisconnectedType, disconnected_type, zero_grad
 from pytensor.graph.basic import Variable
 from pytensor.graph.replace import graph_replace
 
@@ -54,6 +54,20 @@ class PytensorOps:
     tanh = staticmethod(pt.tanh)
     erfc = staticmethod(pt.erfc)
     sqrt = staticmethod(pt.sqrt)
+    log = staticmethod(pt.log)
+    stop_gradient = staticmethod(zero_grad)
+
+    @staticmethod
+    def amax(x: Any, axis: Any) -> Any:
+        return pt.max(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def sum(x: Any, axis: Any) -> Any:
+        return pt.sum(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def permute(x: Any, axes: tuple[int, ...]) -> Any:
+        return x.transpose(axes)
 
     @staticmethod
     def hypot(x: Any, c: float) -> Any:

@@ -85,6 +85,20 @@ class TensorflowOps:
     tanh = staticmethod(tf.tanh)
     erfc = staticmethod(tf.math.erfc)
     sqrt = staticmethod(tf.sqrt)
+    log = staticmethod(tf.math.log)
+    stop_gradient = staticmethod(tf.stop_gradient)
+
+    @staticmethod
+    def amax(x: Any, axis: Any) -> Any:
+        return tf.reduce_max(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def sum(x: Any, axis: Any) -> Any:
+        return tf.reduce_sum(x, axis=axis, keepdims=True)
+
+    @staticmethod
+    def permute(x: Any, axes: tuple[int, ...]) -> Any:
+        return tf.transpose(x, axes)
 
     @staticmethod
     def hypot(x: Any, c: float) -> Any:

@@ -63,6 +63,23 @@ class TorchOps:
     tanh = staticmethod(torch.tanh)
     erfc = staticmethod(torch.special.erfc)
     sqrt = staticmethod(torch.sqrt)
+    log = staticmethod(torch.log)
+
+    @staticmethod
+    def amax(x: torch.Tensor, axis: Any) -> torch.Tensor:
+        return torch.amax(x, dim=axis, keepdim=True)
+
+    @staticmethod
+    def sum(x: torch.Tensor, axis: Any) -> torch.Tensor:
+        return torch.sum(x, dim=axis, keepdim=True)
+
+    @staticmethod
+    def permute(x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+        return x.permute(axes)
+
+    @staticmethod
+    def stop_gradient(x: torch.Tensor) -> torch.Tensor:
+        return x.detach()
 
     @staticmethod
     def hypot(x: torch.Tensor, c: Any) -> torch.Tensor:
@@ -90,6 +107,11 @@ class TorchBackend(Backend):
 
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         return a.sum(dim=axes).reshape(shape)
+
+    def smooth_dtype(self, x: Any, dtype: str) -> str:
+        if x.device.type == "mps":  # no float64 there
+            return _MPS.compute_dtype(dtype, exact=False)
+        return self.compute_dtype(dtype, exact=False)
 
     def plan(self, spec: Spec, x: Any, params: Mapping[str, Any], result: str | None = None) -> Any:
         if x.device.type == "mps":  # no float64 there
