@@ -76,8 +76,11 @@ def _backends(requested: Sequence[str] | None) -> list[str] | None:
 def _activations(requested: Sequence[str] | None) -> None:
     """Unknown activation names are refused before any framework is imported."""
     from ._activation import get
+    from ._axis import AXIS_ACTIVATIONS
 
     for name in requested or ():
+        if name in AXIS_ACTIVATIONS:
+            continue
         try:
             get(name)
         except ValueError as exc:
@@ -190,16 +193,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{name}: not checked here ({why})", file=sys.stderr)
     if not hs:
         raise UsageError(f"none of {', '.join(names or _names())} is installed")
+    from ._axis import AXIS_ACTIVATIONS
+    from ._conformance_axis import check_axis
     from ._progress import Progress
 
-    todo = conf.cells(hs, args.activation)
-    with Progress(len(todo), "checking") as bar:
+    requested = args.activation or []
+    along = [n for n in AXIS_ACTIVATIONS if not requested or n in requested]
+    elementwise = [n for n in requested if n not in AXIS_ACTIVATIONS]
+    todo = conf.cells(hs, elementwise) if elementwise or not requested else []
+    axis_todo = [(h, n, d) for h in hs for n in along for d in h.dtypes]
+    with Progress(len(todo) + len(axis_todo), "checking") as bar:
         results = conf.check_cells(todo, args.random, bar.step)
+        for h, n, d in axis_todo:
+            bar.step(f"{h.name} {n} {d}")
+            results.append(check_axis(h, n, d))
     failed = [r for r in results if not r.ok]
     print("Conformance of every activation with the mpmath reference (docs/conventions.md).")
     print("Cells: max error of value/derivative in ULPs of the dtype; 0 = bitwise identical to")
     print("the correctly rounded reference. Bounds: piecewise activations 0/0 (hardswish 3/3,")
     print("hard_sigmoid 2/1); smooth: float16/bfloat16 1/1, float32 4/8, float64 16/32 ULP.")
+    print("softmax, log_softmax (along the vector): value/gradient of sum(w * f(x)), 1/1 up to")
+    print("float32, float64 16/32 ULP.")
     for h in hs:
         rows = [r for r in results if r.backend == h.name]
         labels = list(dict.fromkeys(r.label for r in rows))

@@ -12,7 +12,8 @@ of the smooth activations:
   (softmax does not depend on it), so every framework's autograd, double backward, forward
   mode, jit, compile and export differentiate the formula itself;
 - a slice containing NaN or +inf, or only -inf, gives NaN; -inf entries beside finite ones
-  give 0 (softmax) and -inf (log_softmax), which is how masks are written.
+  give 0 (softmax) and -inf (log_softmax), which is how masks are written;
+- Dask computes each block with its own backend, rechunked to hold whole slices.
 
 ``derivative(x, axis)`` is the Jacobian along one axis and ``vjp(x, dout, axis)`` the
 backward pass, in closed form, for code without autograd.
@@ -82,7 +83,8 @@ class AxisActivation:
         self._no_keywords("", kwargs)
         x, backend = self._input(x)
         if backend.name == "keras":  # a symbolic Keras tensor: an operation in the model
-            self._axes(x, axis, backend)
+            self._axes(x, axis, backend, "")
+            self._floating(str(x.dtype), "")
             return backend.along_axis(self.__name__, x, axis)
         b, dtype, compute, axes = self._plan(x, axis, backend, "")
         return self._run(b, "value", axes, compute, dtype, x)
@@ -104,12 +106,10 @@ class AxisActivation:
                 f"one axis), got {axis!r}; for several axes use vjp"
             )
         b, dtype, compute, axes = self._plan(x, axis, backend, ".derivative")
-        shape = b.shape(x)
-        n = None if shape is None else shape[axes[0]]
-        if not isinstance(n, int):
+        if any(a < 0 for a in axes):  # the Jacobian's layout needs the rank
             raise ValueError(
-                f"{self.__name__}.derivative(): the size of x along axis {axis} is not known "
-                "until the graph runs; use the framework's own autograd"
+                f"{self.__name__}.derivative(): the rank of x is not known; give the tensor a "
+                "known rank"
             )
         return self._run(b, "derivative", axes, compute, dtype, x)
 
@@ -172,11 +172,10 @@ class AxisActivation:
             (g,) = more
             r = g - ops.exp(f) * ops.sum(g, axes)
         else:
-            shape = b.shape(x) or ()  # known: derivative() checked it
-            ndim, n = len(shape), shape[axes[0]]
+            ndim = len(b.shape(x) or ())  # known: derivative() checked it
             order = (*(i for i in range(ndim) if i != axes[0]), axes[0])
             moved = ops.permute(f, order)
-            eye = b._to(b.asarray(np.eye(n).tolist(), x), compute)
+            eye = ops.eye_like(x, axes[0])
             if soft:
                 r = moved[..., :, None] * (eye - moved[..., None, :])
             else:
@@ -184,7 +183,8 @@ class AxisActivation:
         return b._to(r, out)
 
     def _forward(self, ops: Any, x: Any, axes: tuple[int, ...]) -> Any:
-        z = x - ops.amax(ops.stop_gradient(x), axes)
+        # (an empty x has no maximum to subtract, and needs none)
+        z = x - ops.amax(ops.stop_gradient(x), axes) if _size(x) else x
         if self.__name__ == "softmax":
             e = ops.exp(z)
             return e / ops.sum(e, axes)
@@ -207,7 +207,8 @@ class AxisActivation:
 
     def _input(self, x: Any, *more: Any) -> tuple[Any, Backend]:
         if isinstance(x, (list, tuple)):  # Python numbers: a float64 NumPy array
-            x = np.asarray(x, dtype=np.result_type(np.asarray(x), np.float64))
+            x = np.asarray(x)
+            x = x.astype(np.float64) if x.dtype.kind in "iuf" else x
         try:
             return x, (backend_for(x, *more) if more else backend_of(x))
         except UnsupportedArrayType as exc:
@@ -219,9 +220,10 @@ class AxisActivation:
                 exc.cls,
             ) from None
 
-    def _axes(self, x: Any, axis: Any, backend: Backend) -> tuple[int, ...] | None:
-        """``axis`` as a tuple of non-negative ints (None where x's rank is not known)."""
-        where = f"{self.__name__}()"
+    def _axes(self, x: Any, axis: Any, backend: Backend, method: str) -> tuple[int, ...]:
+        """``axis`` as a tuple of non-negative ints; where x's rank is not known, negative
+        ones (counted from the end) are kept as they are and others refused."""
+        where = f"{self.__name__}{method}()"
         items = axis if isinstance(axis, tuple) else (axis,)
         try:
             ints = tuple(operator.index(a) for a in items if not isinstance(a, bool))
@@ -231,7 +233,14 @@ class AxisActivation:
             raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}")
         shape = backend.shape(x)
         if shape is None:
-            return None
+            if any(a >= 0 for a in ints):
+                raise ValueError(
+                    f"{where}: the rank of x is not known, so axis {axis!r} cannot be placed; "
+                    "count it from the end (axis=-1) or give the tensor a known rank"
+                )
+            if len(set(ints)) != len(ints):
+                raise ValueError(f"{where}: axis {axis!r} names an axis twice")
+            return ints
         ndim = len(shape)
         if ndim == 0:
             raise ValueError(f"{where}: x is 0-d; {self.__name__} normalises along an axis")
@@ -247,21 +256,19 @@ class AxisActivation:
     ) -> tuple[Backend, str, str, tuple[int, ...]]:
         """(the computing backend, x's dtype, the compute dtype, the axes)."""
         b = backend.concrete(x)
-        if b.ops is None or not hasattr(b.ops, "amax"):
+        if not (getattr(b, "along_axes", False) or hasattr(b.ops, "amax")):
             raise TypeError(f"{self.__name__}{method}() is not available for {b.name} arrays")
-        axes = self._axes(x, axis, b)
-        if axes is None:
-            raise ValueError(
-                f"{self.__name__}{method}(): the rank of x is not known; give the tensor a "
-                "known rank"
-            )
+        axes = self._axes(x, axis, b, method)
         dtype = b.dtype_name(x)
+        self._floating(dtype, method)
+        return b, dtype, b.smooth_dtype(x, dtype), axes
+
+    def _floating(self, dtype: str, method: str) -> None:
         if dtype not in FORMATS:
             raise TypeError(
                 f"{self.__name__}{method}() needs floating input, got dtype {dtype}; cast x to "
                 "a floating dtype first, e.g. float32"
             )
-        return b, dtype, b.smooth_dtype(x, dtype), axes
 
     # --- identity -----------------------------------------------------------------------
 
@@ -279,12 +286,28 @@ class AxisActivation:
         return AXIS_ACTIVATIONS[config["name"]]
 
 
+def _size(x: Any) -> Any:
+    """0 for an array known to be empty, else 1 (also where the shape is not known)."""
+    shape = getattr(x, "shape", None)
+    try:
+        return 0 if shape is not None and any(n == 0 for n in shape) else 1
+    except (TypeError, ValueError):  # a symbolic shape, or one of unknown rank
+        return 1
+
+
 class _Named:
     """The name that the shared cotangent checks put in their messages."""
 
     def __init__(self, where: str) -> None:
         self.name = where.removesuffix(".vjp()")
 
+
+# AutoGraph (tf.function) would rewrite these Python functions for nothing: they have no
+# control flow on tensors
+for _marked in (AxisActivation, AxisActivation.__call__, AxisActivation.derivative):
+    setattr(_marked, "autograph_info__", {})  # noqa: B010
+setattr(AxisActivation.vjp, "autograph_info__", {})  # noqa: B010
+del _marked
 
 softmax = AxisActivation(
     "softmax",

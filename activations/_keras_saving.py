@@ -33,6 +33,12 @@ def register() -> None:
     keras = sys.modules["keras"]
     _register(keras, Activation)
     _register(keras, AxisActivation)
+    # the compatibility softmax objects (a few ms to import; models that use them load back)
+    from .compat.keras2 import Softmax as Keras2Softmax
+    from .compat.theano import RowSoftmax
+
+    _register(keras, Keras2Softmax)
+    _register(keras, RowSoftmax)
     if keras_major(keras) < 3:
         return  # the symbolic op and activations.keras are Keras 3 only
     from .backends.keras.ops import ActivationOp, AxisOp

@@ -287,14 +287,28 @@ def test_pytensor_graph_and_gradient() -> None:
         np.testing.assert_allclose(grad, f.vjp(x, w), rtol=2e-6, atol=1e-7)
 
 
-def test_dask_stays_lazy_across_chunks() -> None:
+def test_dask_stays_lazy_across_chunks_with_numpys_numbers() -> None:
     da = require("dask.array", "dask")
-    x = da.from_array(X, chunks=(3, 4))  # the axis spans chunks
+    masked = X.copy()
+    masked[1] = -np.inf  # a fully masked row: NaN, without a warning
+    x = da.from_array(masked, chunks=(3, 4))  # the axis spans chunks
     for f in FUNCTIONS:
         y = f(x)
-        assert isinstance(y, da.Array)
-        np.testing.assert_allclose(y.compute(), f(X), rtol=1e-15)
-        np.testing.assert_allclose(f.vjp(x, x).compute(), f.vjp(X, X), rtol=1e-13)
+        assert isinstance(y, da.Array) and y.chunks[0] == x.chunks[0]
+        np.testing.assert_array_equal(y.compute(), f(masked))
+        np.testing.assert_array_equal(f.vjp(x, x).compute(), f.vjp(masked, masked))
+        jac = f.derivative(x, axis=0)
+        assert jac.shape == (9, 8, 8)
+        np.testing.assert_array_equal(jac.compute(), f.derivative(masked, axis=0))
+
+
+@pytest.mark.parametrize("f", FUNCTIONS, ids=IDS)
+def test_empty_input_gives_empty_results(f: Any) -> None:
+    for shape in ((0, 3), (3, 0), (0,)):
+        x = np.zeros(shape, dtype=np.float32)
+        assert f(x).shape == shape and f(x).dtype == np.float32
+        assert f.vjp(x, x).shape == shape
+    assert f.derivative(np.zeros((0, 3))).shape == (0, 3, 3)
 
 
 def test_keras_layers_and_activation_argument_save_and_load(tmp_path: Any) -> None:
@@ -337,3 +351,111 @@ def test_first_call_of_a_process_inside_a_tracer(tmp_path: Any) -> None:
 
 def test_mpmath_reference_is_sane() -> None:
     assert math.isclose(_exact("softmax", np.array([0.0, 0.0]))[0], 0.5)
+
+
+# --- at the seams ------------------------------------------------------------------------------
+
+
+def test_pytensor_gradients_keep_float32_and_derivative_is_symbolic() -> None:
+    require("pytensor")
+    import pytensor
+    import pytensor.tensor as pt
+
+    x = X[:2, :3].astype(np.float32)
+    w = RNG.normal(size=(2, 3)).astype(np.float32)
+    for f in FUNCTIONS:
+        weights = pytensor.shared(x.copy())
+        y = f(weights)
+        g = pytensor.grad((y * w).sum(), weights)
+        assert y.dtype == g.dtype == "float32"
+        assert pytensor.grad(g.sum(), weights).dtype == "float32"  # second derivatives too
+        step = pytensor.function([], g, updates=[(weights, weights - np.float32(0.5) * g)])
+        np.testing.assert_array_equal(step(), f.vjp(x, w))
+        for v in (pt.matrix("v", dtype="float32"), pt.tensor("v", shape=(2, 3), dtype="float32")):
+            jac = pytensor.function([v], f.derivative(v))(x)
+            np.testing.assert_array_equal(jac, f.derivative(x))
+
+
+def test_torch_derivative_compiles_and_empty_inputs_on_every_framework() -> None:
+    torch = require("torch")
+    tf = require("tensorflow")
+    jnp = require("jax.numpy", "jax")
+    x = torch.tensor(X[:2, :4], dtype=torch.float32)
+    for f in FUNCTIONS:
+        compiled = torch.compile(lambda v, f=f: f.derivative(v), fullgraph=True)
+        assert torch.equal(compiled(x), f.derivative(x))
+        assert tuple(f(torch.ones(2, 0)).shape) == (2, 0)
+        assert tuple(f(jnp.ones((0, 3))).shape) == (0, 3)
+        assert tuple(f(tf.ones((3, 0))).shape) == (3, 0)
+
+
+def test_tensorflow_unknown_rank_and_keras_logits() -> None:
+    tf = require("tensorflow")
+    keras = require("keras")
+    x = X[:2, :4].astype(np.float32)
+    for f in FUNCTIONS:
+        graph = tf.function(f, input_signature=[tf.TensorSpec(None, tf.float32)])
+        np.testing.assert_array_equal(graph(x).numpy(), f(x))
+        jac = tf.function(f.derivative, input_signature=[tf.TensorSpec([None, None], tf.float32)])
+        np.testing.assert_array_equal(jac(x).numpy(), f.derivative(x))
+        positive = tf.function(lambda v, f=f: f(v, 1), input_signature=[tf.TensorSpec(None)])
+        with pytest.raises(ValueError, match=rf"{f.__name__}\(\): the rank of x is not known"):
+            positive(x)
+    # a softmax's logits travel with it to Keras' crossentropy, as Keras' own softmax does
+    logits = tf.constant([[30.0, 0.0, -30.0]])
+    loss = keras.losses.categorical_crossentropy([[0.0, 0.0, 1.0]], A.softmax(logits))
+    assert float(loss[0]) == pytest.approx(60.0)
+
+
+def test_dask_cotangent_with_other_chunks_and_matrix_and_method_names() -> None:
+    da = require("dask.array", "dask")
+    x = da.from_array(X, chunks=(3, 4))
+    g = da.from_array(X[::-1].copy(), chunks=(2, 9))
+    for f in FUNCTIONS:
+        np.testing.assert_array_equal(f.vjp(x, g).compute(), f.vjp(X, X[::-1].copy()))
+    m = np.asmatrix(X[:2, :3])
+    assert isinstance(A.softmax(m), np.matrix)
+    np.testing.assert_array_equal(A.softmax(m), A.softmax(X[:2, :3]))
+    with pytest.raises(ValueError, match=r"softmax\.vjp\(\): axis 4 is out of range"):
+        A.softmax.vjp(X, X, axis=4)
+    with pytest.raises(ValueError, match=r"log_softmax\.derivative\(\): axis 4 is out"):
+        A.log_softmax.derivative(X, 4)
+    with pytest.raises(TypeError, match=r"softmax\(\) needs floating input, got dtype bool"):
+        A.softmax([True, False])
+
+
+def test_keras_symbolic_integers_are_refused_when_the_model_is_built() -> None:
+    keras = require("keras")
+    with pytest.raises(TypeError, match=r"log_softmax\(\) needs floating input.*int32"):
+        A.log_softmax(keras.Input((3,), dtype="int32"))
+
+
+def test_models_with_every_softmax_load_in_a_fresh_process(tmp_path: Any) -> None:
+    require("keras")
+    import subprocess
+    import sys
+
+    save = (
+        "import numpy as np, keras, activations as A, activations.keras as AK\n"
+        "from activations.compat import keras2, lasagne, theano\n"
+        "x = np.linspace(-2, 2, 6, dtype='float32').reshape(2, 3)\n"
+        "for i, fn in enumerate([A.softmax, A.log_softmax, keras2.softmax, theano.softmax,\n"
+        "                        lasagne.softmax, theano.logsoftmax]):\n"
+        "    inp = keras.Input((3,))\n"
+        "    out = AK.LogSoftmax()(keras.layers.Dense(4, activation=fn)(inp))\n"
+        "    m = keras.Model(inp, out)\n"
+        f"    m.save(r'{tmp_path}/m%d.keras' % i)\n"
+        f"    np.save(r'{tmp_path}/y%d.npy' % i, np.asarray(m(x)))\n"
+    )
+    load = (  # the library imported, nothing else of it
+        "import numpy as np, keras, activations\n"
+        "x = np.linspace(-2, 2, 6, dtype='float32').reshape(2, 3)\n"
+        "for i in range(6):\n"
+        f"    m = keras.models.load_model(r'{tmp_path}/m%d.keras' % i)\n"
+        f"    np.testing.assert_array_equal(np.asarray(m(x)), np.load(r'{tmp_path}/y%d.npy' % i))\n"
+        "print('ok')\n"
+    )
+    for code in (save, load):
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip().endswith("ok")

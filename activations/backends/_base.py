@@ -53,6 +53,7 @@ class Ops:
     sum(x, axis)         the sum along axis, keeping the reduced axes
     permute(x, axes)     the axes of x reordered (NumPy's transpose)
     stop_gradient(x)     x, a constant to autograd (x itself where there is no autograd)
+    eye_like(x, axis)    the identity matrix of x's size along axis, x's dtype and device
     """
 
 

@@ -444,5 +444,12 @@ class Softmax:
     def __reduce__(self) -> str:
         return "softmax"  # this module's instance
 
+    def get_config(self) -> dict[str, str]:  # Keras serialization (activation=softmax)
+        return {"name": "softmax"}
+
+    @classmethod
+    def from_config(cls, config: dict[str, str]) -> Softmax:
+        return softmax
+
 
 softmax = Softmax()

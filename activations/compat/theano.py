@@ -292,6 +292,14 @@ class RowSoftmax:
     def __reduce__(self) -> str:
         return self.__name__
 
+    def get_config(self) -> dict[str, str]:  # Keras serialization (activation=softmax)
+        return {"name": self.__name__}
+
+    @classmethod
+    def from_config(cls, config: dict[str, str]) -> RowSoftmax:
+        found: RowSoftmax = {"softmax": softmax, "logsoftmax": logsoftmax}[config["name"]]
+        return found
+
 
 softmax = RowSoftmax("softmax", "Softmax", _softmax)
 logsoftmax = RowSoftmax("logsoftmax", "LogSoftmax", _log_softmax)

@@ -89,6 +89,9 @@ class NamespaceOps:
     def stop_gradient(x: Any) -> Any:
         return x  # the standard has no autograd
 
+    def eye_like(self, x: Any, axis: int) -> Any:
+        return self.xp.eye(x.shape[axis], dtype=x.dtype, device=x.device)
+
     def hypot(self, x: Any, c: float) -> Any:
         hypot = getattr(self.xp, "hypot", None)  # standard since 2023.12
         if hypot is not None:

@@ -15,42 +15,25 @@ the blocks; its gradient (a reduction) is a lazy sum over blocks.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import dask.array as da
 
 from ..._spec import Spec
 from .._base import Backend, _is_number, is_param_array
 
-__all__ = ["DaskBackend", "DaskOps"]
+__all__ = ["DaskBackend"]
 
 
-class DaskOps:
-    """The ops of the activations along an axis (softmax): lazy reductions across chunks.
-    The elementwise activations do not use them; they run on the blocks' own backend."""
+def _axis_block(name: str, kind: str, axes: tuple[int, ...], x: Any, *more: Any) -> Any:
+    from ..._axis import AXIS_ACTIVATIONS
 
-    where = staticmethod(da.where)
-    full_like = staticmethod(da.full_like)
-    exp = staticmethod(da.exp)
-    expm1 = staticmethod(da.expm1)
-    log = staticmethod(da.log)
-    log1p = staticmethod(da.log1p)
-
-    @staticmethod
-    def amax(x: Any, axis: Any) -> Any:
-        return da.max(x, axis=axis, keepdims=True)
-
-    @staticmethod
-    def sum(x: Any, axis: Any) -> Any:
-        return da.sum(x, axis=axis, keepdims=True)
-
-    @staticmethod
-    def permute(x: Any, axes: tuple[int, ...]) -> Any:
-        return da.transpose(x, axes)
-
-    @staticmethod
-    def stop_gradient(x: Any) -> Any:
-        return x
+    f = AXIS_ACTIVATIONS[name]
+    if kind == "value":
+        return f(x, axes)
+    if kind == "vjp":
+        return f.vjp(x, more[0], axes)
+    return f.derivative(x, axes[0])
 
 
 def _activation(name: str) -> Any:
@@ -132,7 +115,6 @@ def _rechunked(spec: Spec, g: Any, x: Any) -> Any:
 
 class DaskBackend(Backend):
     name = "dask"
-    ops = DaskOps
     absorbs = ("numpy",)  # NumPy arrays (weights, cotangents) become single-block Dask arrays
 
     def dtype_name(self, x: Any) -> str:
@@ -224,6 +206,38 @@ class DaskBackend(Backend):
 
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         return da.sum(a, axis=axes).reshape(shape)
+
+    # --- softmax and log_softmax: whole slices in each block ------------------------------
+
+    along_axes = True
+
+    def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
+        """The blocks' own backend on blocks rechunked to hold whole slices along the axes:
+        its numbers bit for bit, and its error state (no warnings from -inf slices)."""
+        name, kind, axes = key[:3]
+        x = arrays[0] if isinstance(arrays[0], da.Array) else da.asarray(arrays[0])
+        x = x.rechunk(cast(Any, {a: -1 for a in axes}))  # dask's hints say str
+        more = [da.asarray(a).rechunk(x.chunks) for a in arrays[1:]]
+
+        def block(xb: Any, *mb: Any) -> Any:
+            return _axis_block(name, kind, axes, xb, *mb)
+
+        meta = block(x._meta, *(m._meta for m in more))
+        if kind != "derivative":
+            return da.map_blocks(block, x, *more, meta=meta, dtype=meta.dtype, token=name)
+        (axis,) = axes
+        n = x.shape[axis]
+        chunks = (*(c for i, c in enumerate(x.chunks) if i != axis), (n,), (n,))
+        return da.map_blocks(
+            block,
+            x,
+            drop_axis=axis,
+            new_axis=[x.ndim - 1, x.ndim],
+            chunks=chunks,
+            meta=meta,
+            dtype=meta.dtype,
+            token=name,
+        )
 
 
 BACKEND = DaskBackend()

@@ -65,6 +65,10 @@ class JaxOps:
         return jnp.transpose(x, axes)
 
     @staticmethod
+    def eye_like(x: Any, axis: int) -> Any:
+        return jnp.eye(x.shape[axis], dtype=x.dtype)
+
+    @staticmethod
     def precision(x: Any) -> int:
         return _PRECISION[x.dtype.name]
 

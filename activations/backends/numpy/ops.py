@@ -66,6 +66,10 @@ class NumpyOps:
         return x
 
     @staticmethod
+    def eye_like(x: Any, axis: int) -> Any:
+        return np.eye(x.shape[axis], dtype=x.dtype)
+
+    @staticmethod
     def precision(x: Any) -> int:
         """The significand bits of x's dtype (53 for float64)."""
         return int(np.finfo(x.dtype).nmant) + 1
@@ -93,8 +97,12 @@ class NumpyBackend(Backend):
         return np.sum(a, axis=axes).reshape(shape)
 
     def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
+        # np.matrix has no keepdims reductions: computed as an ndarray, returned as a matrix
+        matrix = isinstance(arrays[0], np.matrix)
+        arrays = tuple(np.asarray(a) if isinstance(a, np.matrix) else a for a in arrays)
         with quiet():  # NaN from a slice of only -inf is the result, not a warning
-            return formula(key[1], *arrays)
+            y = formula(key[1], *arrays)
+        return np.asmatrix(y) if matrix and y.ndim == 2 else y
 
     def finish(self, y: Any, like: Any) -> Any:
         return y[()] if y.ndim == 0 else y

@@ -70,6 +70,10 @@ class PytensorOps:
         return x.transpose(axes)
 
     @staticmethod
+    def eye_like(x: Any, axis: int) -> Any:
+        return pt.eye(x.shape[axis], dtype=x.dtype)  # symbolic: any size
+
+    @staticmethod
     def hypot(x: Any, c: float) -> Any:
         # big * sqrt(1 + (small/big)^2), selected with switch (c > 0: no 0/0)
         a = pt.abs(x)
@@ -243,6 +247,31 @@ class PytensorBackend(Backend):
             inline=True,
             name=spec.name,
         )
+
+    def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
+        """softmax and log_softmax as an op whose gradient is the closed-form vjp in x's dtype
+        (PyTensor's gradient of the float64 graph would come back in float64)."""
+        kind = key[1]
+        if kind != "value":
+            return formula(kind, *arrays)
+        x = pt.as_tensor_variable(arrays[0])
+        op = self._graphs.get(("axis", *key, x.type), lambda: _axis_op(formula, x.type))
+        return op(x)
+
+
+def _axis_op(formula: Any, xtype: Any) -> Any:
+    inp = xtype()
+
+    def lop(inner: list[Any], outputs: list[Any], grads: list[Any]) -> list[Any]:
+        if not _connected(grads[0]):
+            return [disconnected_type()]
+        dx = formula("vjp", inner[0], grads[0])
+        return _dtype_kept([dx], [inner[0], grads[0]], [False, False])
+
+    def rop(inner: list[Any], tangents: list[Any]) -> list[Any]:
+        return [formula("jvp", inner[0], tangents[0])]
+
+    return OpFromGraph([inp], [formula("value", inp)], pullback=lop, pushforward=rop, inline=True)
 
 
 def _static(v: Any) -> Any:

@@ -101,6 +101,10 @@ class TensorflowOps:
         return tf.transpose(x, axes)
 
     @staticmethod
+    def eye_like(x: Any, axis: int) -> Any:
+        return tf.eye(tf.shape(x)[axis], dtype=x.dtype)  # a size known only when it runs too
+
+    @staticmethod
     def hypot(x: Any, c: float) -> Any:
         # big * sqrt(1 + (small/big)^2); c > 0, so big > 0 and there is no 0/0. Selected with
         # where, not maximum/minimum, whose gradient at a tie goes to both sides.
@@ -239,6 +243,15 @@ class TensorflowBackend(Backend):
             return y, grad
 
         return f(x, *tensors.values())
+
+    def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
+        y = formula(key[1], *arrays)
+        if key[:2] == ("softmax", "value"):
+            # Keras' crossentropy losses (Keras 3 on TensorFlow, and Keras 2) take a softmax's
+            # input from here and compute from the logits, as for their own softmax
+            with contextlib.suppress(AttributeError):
+                y._keras_logits = arrays[0]
+        return y
 
 
 BACKEND = TensorflowBackend()

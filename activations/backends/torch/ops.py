@@ -82,6 +82,10 @@ class TorchOps:
         return x.detach()
 
     @staticmethod
+    def eye_like(x: torch.Tensor, axis: int) -> torch.Tensor:
+        return torch.eye(x.shape[axis], dtype=x.dtype, device=x.device)
+
+    @staticmethod
     def hypot(x: torch.Tensor, c: Any) -> torch.Tensor:
         return torch.hypot(x, c if isinstance(c, torch.Tensor) else x.new_tensor(c))
 
