@@ -79,7 +79,8 @@ class AxisActivation:
     @overload
     def __call__(self, x: T, axis: Axis = -1) -> T: ...
 
-    def __call__(self, x: Any, axis: Any = -1, **kwargs: Any) -> Any:
+    def __call__(self, x: Any, axis: Any = -1, *extra: Any, **kwargs: Any) -> Any:
+        self._no_extra("", extra, 2)
         self._no_keywords("", kwargs)
         x, backend = self._input(x)
         if backend.name == "keras":  # a symbolic Keras tensor: an operation in the model
@@ -94,10 +95,11 @@ class AxisActivation:
     @overload
     def derivative(self, x: T, axis: int = -1) -> T: ...
 
-    def derivative(self, x: Any, axis: Any = -1, **kwargs: Any) -> Any:
+    def derivative(self, x: Any, axis: Any = -1, *extra: Any, **kwargs: Any) -> Any:
         """The Jacobian along ``axis`` (one int): J[..., i, j] = d y_i / d x_j, with ``axis``
         moved last and a new last axis j, so that the result has shape
         ``x.shape without axis + (n, n)``, n the size along ``axis``."""
+        self._no_extra(".derivative", extra, 2)
         self._no_keywords(".derivative", kwargs)
         x, backend = self._input(x)
         if not isinstance(axis, int) or isinstance(axis, bool):
@@ -118,7 +120,7 @@ class AxisActivation:
     @overload
     def vjp(self, x: T, dout: Any, axis: Axis = -1) -> T: ...
 
-    def vjp(self, x: Any, dout: Any, axis: Any = -1, **kwargs: Any) -> Any:
+    def vjp(self, x: Any, dout: Any, axis: Any = -1, *extra: Any, **kwargs: Any) -> Any:
         """The backward pass: the gradient of sum(dout * f(x)) with respect to x.
 
         softmax: ``y * (dout - sum(dout * y, axis))``; log_softmax:
@@ -126,6 +128,7 @@ class AxisActivation:
         and dout's.
         """
         where = f"{self.__name__}.vjp()"
+        self._no_extra(".vjp", extra, 3)
         self._no_keywords(".vjp", kwargs)
         if isinstance(dout, bool):
             raise TypeError(f"{where}: dout must be an array or a real number, got bool")
@@ -198,6 +201,14 @@ class AxisActivation:
 
     # --- checks -----------------------------------------------------------------------
 
+    def _no_extra(self, method: str, extra: tuple[Any, ...], most: int) -> None:
+        if extra:
+            raise TypeError(
+                f"{self.__name__}{method}() takes at most {most} arguments ("
+                f"{'x, dout, axis' if most == 3 else 'x, axis'}), got {most + len(extra)}; "
+                f"{self.__name__} has no parameters"
+            )
+
     def _no_keywords(self, method: str, kwargs: dict[str, Any]) -> None:
         if not kwargs:
             return
@@ -206,9 +217,8 @@ class AxisActivation:
         raise TypeError(f"{self.__name__}{method}() got an unexpected keyword {name!r}{hint}")
 
     def _input(self, x: Any, *more: Any) -> tuple[Any, Backend]:
-        if isinstance(x, (list, tuple)):  # Python numbers: a float64 NumPy array
+        if isinstance(x, (list, tuple, int, float)):  # Python numbers: NumPy, as elsewhere
             x = np.asarray(x)
-            x = x.astype(np.float64) if x.dtype.kind in "iuf" else x
         try:
             return x, (backend_for(x, *more) if more else backend_of(x))
         except UnsupportedArrayType as exc:
@@ -230,7 +240,8 @@ class AxisActivation:
         except TypeError:
             ints = ()
         if len(ints) != len(items) or not ints:
-            raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}")
+            empty = " (an empty tuple names no axis)" if axis == () else ""
+            raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}{empty}")
         shape = backend.shape(x)
         if shape is None:
             if any(a >= 0 for a in ints):
@@ -266,8 +277,8 @@ class AxisActivation:
     def _floating(self, dtype: str, method: str) -> None:
         if dtype not in FORMATS:
             raise TypeError(
-                f"{self.__name__}{method}() needs floating input, got dtype {dtype}; cast x to "
-                "a floating dtype first, e.g. float32"
+                f"{self.__name__}{method}() needs float16, bfloat16, float32 or float64 input, "
+                f"got dtype {dtype}; cast x to one of them first, e.g. x.astype('float32')"
             )
 
     # --- identity -----------------------------------------------------------------------

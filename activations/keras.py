@@ -155,8 +155,14 @@ class Softmax(keras.layers.Layer):  # type: ignore[misc]
     activation = "softmax"
 
     def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
+        name = type(self).__name__
+        if "dim" in kwargs:
+            raise TypeError(f"{name}(): the axis is called axis here, as in keras.layers.Softmax")
+        items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+        if not items or not all(isinstance(a, int) and not isinstance(a, bool) for a in items):
+            raise TypeError(f"{name}(): axis must be an int or a list of ints, got {axis!r}")
         super().__init__(**kwargs)
-        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.axis = items if isinstance(axis, (list, tuple)) else axis
 
     def call(self, inputs: Any) -> Any:
         axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis

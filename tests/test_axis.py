@@ -147,7 +147,7 @@ def test_axis_tuple_and_dtypes(f: Any) -> None:
     np.testing.assert_allclose(y, np.moveaxis(flat, 0, 1), rtol=1e-15)
     for dtype in ("float16", "float32", "float64"):
         assert f(x.astype(dtype)).dtype == np.dtype(dtype)
-    assert f([1.0, 2.0]).dtype == np.float64 and f([1, 2]).dtype == np.float64
+    assert f([1.0, 2.0]).dtype == np.float64  # lists are NumPy arrays, as everywhere
     assert f(x, 1).shape == x.shape
 
 
@@ -164,8 +164,13 @@ def test_bad_input_is_refused_with_the_functions_name(f: Any) -> None:
     x = np.array([1.0, 2.0])
     before = x.copy()
     cases: list[tuple[Callable[[], Any], type, str]] = [
-        (lambda: f(np.array([1, 2])), TypeError, "needs floating input, got dtype int64"),
+        (lambda: f(np.array([1, 2])), TypeError, "float64 input, got dtype int64"),
+        (lambda: f([1, 2]), TypeError, "float64 input, got dtype int64"),
         (lambda: f(np.array([True])), TypeError, "dtype bool"),
+        (lambda: f(np.ones(2, np.longdouble)), TypeError, "got dtype float128"),
+        (lambda: f(1.0), ValueError, "x is 0-d"),
+        (lambda: f(x, -1, 0.5), TypeError, r"takes at most 2 arguments \(x, axis\), got 3"),
+        (lambda: f(x, ()), TypeError, "an empty tuple names no axis"),
         (lambda: f(x, axis=1), ValueError, "axis 1 is out of range for x with 1 axes"),
         (lambda: f(x, axis=(0, -1)), ValueError, "names an axis twice"),
         (lambda: f(np.float64(1.0)), ValueError, "x is 0-d"),
@@ -327,6 +332,10 @@ def test_keras_layers_and_activation_argument_save_and_load(tmp_path: Any) -> No
     np.testing.assert_array_equal(np.asarray(again(x)), before)
     assert AK.get("softmax") is A.softmax
     assert type(AK.layer("log_softmax", axis=0)).__name__ == "LogSoftmax"
+    with pytest.raises(TypeError, match=r"Softmax\(\): the axis is called axis"):
+        AK.Softmax(dim=1)
+    with pytest.raises(TypeError, match=r"LogSoftmax\(\): axis must be an int or a list"):
+        AK.LogSoftmax(axis=None)
 
 
 def test_first_call_of_a_process_inside_a_tracer(tmp_path: Any) -> None:
@@ -405,6 +414,8 @@ def test_tensorflow_unknown_rank_and_keras_logits() -> None:
     logits = tf.constant([[30.0, 0.0, -30.0]])
     loss = keras.losses.categorical_crossentropy([[0.0, 0.0, 1.0]], A.softmax(logits))
     assert float(loss[0]) == pytest.approx(60.0)
+    # along another axis the loss's last-axis logits would be wrong: probabilities only
+    assert not hasattr(A.softmax(logits, axis=0), "_keras_logits")
 
 
 def test_dask_cotangent_with_other_chunks_and_matrix_and_method_names() -> None:
@@ -420,13 +431,13 @@ def test_dask_cotangent_with_other_chunks_and_matrix_and_method_names() -> None:
         A.softmax.vjp(X, X, axis=4)
     with pytest.raises(ValueError, match=r"log_softmax\.derivative\(\): axis 4 is out"):
         A.log_softmax.derivative(X, 4)
-    with pytest.raises(TypeError, match=r"softmax\(\) needs floating input, got dtype bool"):
+    with pytest.raises(TypeError, match=r"softmax\(\) needs float16.*got dtype bool"):
         A.softmax([True, False])
 
 
 def test_keras_symbolic_integers_are_refused_when_the_model_is_built() -> None:
     keras = require("keras")
-    with pytest.raises(TypeError, match=r"log_softmax\(\) needs floating input.*int32"):
+    with pytest.raises(TypeError, match=r"log_softmax\(\) needs float16.*got dtype int32"):
         A.log_softmax(keras.Input((3,), dtype="int32"))
 
 

@@ -72,15 +72,18 @@ from .theano import hard_sigmoid_line
 
 __all__ = [
     "Softmax",
+    "deserialize",
     "elu",
     "exponential",
     "gelu",
+    "get",
     "hard_sigmoid",
     "linear",
     "mish",
     "relu",
     "relu6",
     "selu",
+    "serialize",
     "sigmoid",
     "silu",
     "softmax",
@@ -453,3 +456,50 @@ class Softmax:
 
 
 softmax = Softmax()
+
+
+# --- looking functions up by name ---------------------------------------------------------
+
+
+def _functions() -> dict[str, Any]:
+    here = globals()
+    return {name: here[name] for name in __all__ if name[0].islower()}
+
+
+def deserialize(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """The function called ``name`` (``custom_objects`` first), as Keras 2's ``deserialize``.
+
+    Examples
+    --------
+    >>> from activations.compat import keras2
+    >>> keras2.deserialize("relu") is keras2.relu
+    True
+    """
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    found = _functions().get(name) if isinstance(name, str) else None
+    if found is None:
+        raise ValueError(f"Unknown activation function '{name}' cannot be deserialized.")
+    return found
+
+
+def serialize(activation: Any) -> str:
+    """The name of one of this module's functions, as Keras 2's ``serialize``."""
+    if activation is swish:
+        return "swish"  # also silu's name in Keras 2
+    for name, function in _functions().items():
+        if function is activation:
+            return name
+    raise ValueError(f"Unknown activation function '{activation}' cannot be serialized.")
+
+
+def get(identifier: Any) -> Any:
+    """Keras 2's ``activations.get``: None is ``linear``, a name is looked up, a callable is
+    returned as it is."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier}")

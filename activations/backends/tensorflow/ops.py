@@ -246,9 +246,14 @@ class TensorflowBackend(Backend):
 
     def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
         y = formula(key[1], *arrays)
-        if key[:2] == ("softmax", "value"):
+        axes, ndim = key[2], arrays[0].shape.rank
+        if key[:2] == ("softmax", "value") and axes in (
+            (-1,),
+            (None if ndim is None else ndim - 1,),
+        ):
             # Keras' crossentropy losses (Keras 3 on TensorFlow, and Keras 2) take a softmax's
-            # input from here and compute from the logits, as for their own softmax
+            # input from here and compute from the logits along the last axis, as for their
+            # own softmax (which attaches them along any axis)
             with contextlib.suppress(AttributeError):
                 y._keras_logits = arrays[0]
         return y
