@@ -83,7 +83,7 @@ class AxisActivation:
         self._no_extra("", extra, 2)
         self._no_keywords("", kwargs)
         x, backend = self._input(x)
-        if backend.name == "keras":  # a symbolic Keras tensor: an operation in the model
+        if backend.symbolic:  # a symbolic Keras tensor: an operation in the model
             self._axes(x, axis, backend, "")
             self._floating(str(x.dtype), "")
             return backend.along_axis(self.__name__, x, axis)

@@ -174,6 +174,7 @@ class Harness:
     to_numpy: Callable[[Any], np.ndarray]  # -> float64
     flushes_subnormals: bool = False
     version: str = ""
+    autograd: bool = True  # False: grad is the library's own derivative (no autograd)
 
 
 def eager_harness(
@@ -196,6 +197,7 @@ def eager_harness(
         to_numpy=back,
         flushes_subnormals=lib.flushes_subnormals,
         version=version,
+        autograd=False,
     )
 
 

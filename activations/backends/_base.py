@@ -163,6 +163,7 @@ class Backend:
     name: str = ""
     precise: str = "float64"  # the float type smooth activations are computed in
     ops: Any = None
+    symbolic: bool = False  # arrays without data (Keras' symbolic tensors): calls build ops
     absorbs: tuple[str, ...] = ()  # backends whose arrays this one takes as its own (Dask: NumPy)
     # The catalog's activations this backend serves with its framework's own kernels, at their
     # default parameters: name -> the kernels (an object of the backend's). Each is probed

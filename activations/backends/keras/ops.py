@@ -87,6 +87,7 @@ class KerasBackend(Backend):
     """Symbolic only: every method builds a Keras operation, none computes."""
 
     name = "keras"
+    symbolic = True
 
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         if out is not None:

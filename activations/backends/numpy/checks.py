@@ -19,6 +19,7 @@ def harness() -> Harness:
         grad=lambda f, x, kw: f.derivative(x, **kw),
         to_numpy=lambda y: np.asarray(y, dtype=np.float64),
         version=np.__version__,
+        autograd=False,
     )
 
 
