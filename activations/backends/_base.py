@@ -45,6 +45,8 @@ class Ops:
     hypot(x, c)          sqrt(x*x + c*c) without overflow; c a number or an array that
                          broadcasts against x
     precision(x)         the significand bits of x's dtype (53 for float64), a Python int
+    round_to(x, dtype)   x rounded to the float dtype (a name), kept in x's dtype: the
+                         rounding of an old library that computed in the narrower type
 
     For the activations along an axis (softmax, log_softmax; axis an int or a tuple of ints):
 

@@ -9,7 +9,9 @@ defaults ``scale=1, scale_neg=1`` (an ELU); ``selu`` has the paper's constants.
 Orthogonal, ... drawing Lasagne's numbers from ``random.get_rng()``, NumPy's global generator
 by default) and ``random`` is ``lasagne.random`` (``get_rng``, ``set_rng``).
 
-``softmax`` is ``theano.tensor.nnet.softmax``, as Lasagne's was (the same object as
+``sigmoid`` and ``softplus`` are Theano's ``T.nnet`` ones, cut off where Theano's C code cut
+them (``activations.compat.theano``). ``softmax`` is ``theano.tensor.nnet.softmax``, as
+Lasagne's was (the same object as
 ``activations.compat.theano.nnet.softmax``): each row of a matrix (the last axis) is
 normalised, a vector becomes a 1 x n matrix with Theano's deprecation warning, and other
 ranks or non-float input raise Theano's ValueError.
@@ -36,7 +38,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .. import elu, linear, sigmoid, softplus, tanh
+from .. import elu, linear, tanh
 from .._activation import register_compat
 from .._catalog import SELU_ALPHA, SELU_LAMBDA
 from .._spec import Param, Spec, real
@@ -67,6 +69,8 @@ __all__ = [
 P = Mapping[str, Any]
 
 rectify = _theano.relu
+sigmoid = _theano.sigmoid  # Lasagne's were Theano's T.nnet.sigmoid and softplus, cut-offs too
+softplus = _theano.softplus
 softmax = _theano.nnet.softmax  # Lasagne's softmax(x) returned theano.tensor.nnet.softmax(x)
 identity = linear
 

@@ -8,9 +8,15 @@ same number up to its own rounding, and overflows above half the largest float).
 
 ``hard_sigmoid`` is Theano's ``clip(0.2*x + 0.5, 0, 1)``, rounded as Theano computed it (a
 product, then a sum, never fused), with slope 0.2 up to and including the bounds x = +-2.5
-(Theano's clip passes the gradient at its bounds). ``elu``, ``selu``, ``softplus``,
-``sigmoid``, ``softsign`` and ``tanh`` are the modern objects: Theano's formulas give the same
-values and gradients (softsign at +-inf: +-1, where Theano's division gave NaN).
+(Theano's clip passes the gradient at its bounds). ``sigmoid`` and ``softplus`` are cut off
+where Theano 1.0's C code cut them (``theano/tensor/nnet/sigm.py``): the sigmoid is 0 below
+-88 and 1 above 15 for float16 and float32 input (-709 and 19 for float64), with gradient 0
+there; softplus is 0 below -103 and x above 14 (-745 and 16 for float64), and its gradient is
+that sigmoid. Between the cut-offs both are the exact functions rounded once (Theano's float32
+gradient ``y*(1 - y)``, from y already rounded to float32, could be a few parts in 10^4 off
+near the cut-off; this is not reproduced). ``elu``, ``selu``, ``softsign`` and ``tanh`` are
+the modern objects: Theano's formulas give the same values and gradients (softsign at +-inf:
++-1, where Theano's division gave NaN).
 
 ``relu``'s alpha may be an array of x's framework that broadcasts against x with NumPy's rules
 (a learnable per-channel slope shaped ``(C, 1, 1)`` for channels at axis 1, a torch tensor with
@@ -59,14 +65,14 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from .. import elu, selu, sigmoid, softplus, softsign, tanh
+from .. import elu, selu, softsign, tanh
 from .._activation import register_compat
 from .._axis import AxisActivation
 from .._axis import log_softmax as _log_softmax
 from .._axis import softmax as _softmax
-from .._catalog import _if_zero, _keep_nan, _pick, _slope_partial
+from .._catalog import _if_zero, _keep_nan, _pick, _sigmoids, _slope_partial, _softplus_core
 from .._dtypes import FORMATS
-from .._spec import Param, Spec, real
+from .._spec import RESULT_BITS, Param, Spec, real
 
 __all__ = [
     "RowSoftmax",
@@ -115,6 +121,64 @@ relu = register_compat(
         kinks=lambda p: ((0.0, (1 + p["alpha"]) / 2),),
         examples=({"alpha": 0.1}, {"alpha": 3.0}, {"alpha": -0.5}),
         partials={"alpha": _slope_partial},
+    )
+)
+
+
+# --- sigmoid and softplus: Theano's C code cuts them off -----------------------------------
+
+# (below: 0; above: 1 for the sigmoid, x for softplus), by the input's type; float16 used
+# float32's (theano/tensor/nnet/sigm.py, ScalarSigmoid and ScalarSoftplus.c_code)
+_SIGMOID_CUTS = {32: (-88.0, 15.0), 64: (-709.0, 19.0)}
+_SOFTPLUS_CUTS = {32: (-103.0, 14.0), 64: (-745.0, 16.0)}
+
+
+_TYPES = {53: "float64", 24: "float32", 11: "float16", 8: "bfloat16"}
+
+
+def _cuts(table: dict[int, tuple[float, float]], p: P) -> tuple[float, float]:
+    return table[64 if p.get(RESULT_BITS, 53) > 24 else 32]
+
+
+def _sigmoid(o: Any, x: Any, p: P) -> Any:
+    low, high = _cuts(_SIGMOID_CUTS, p)
+    return o.where(x < low, 0, o.where(x > high, 1, _sigmoids(o, x)[0]))
+
+
+def _sigmoid_d(o: Any, x: Any, p: P) -> Any:
+    # Theano's gradient y*(1 - y), each factor rounded to x's type as Theano computed it
+    # there: their product is exact in the (wider) compute type, and the one rounding at the
+    # end gives Theano's. 0 where y is cut off to 0 or 1.
+    y = _sigmoid(o, x, p)
+    bits = p.get(RESULT_BITS, 53)
+    if bits >= 53:
+        return y * (1 - y)
+    y = o.round_to(y, _TYPES[bits])
+    return y * o.round_to(1 - y, _TYPES[bits])
+
+
+def _softplus(o: Any, x: Any, p: P) -> Any:
+    low, high = _cuts(_SOFTPLUS_CUTS, p)
+    return o.where(x < low, 0, o.where(x > high, x, _softplus_core(o, x, 1.0)))
+
+
+sigmoid = register_compat(
+    Spec(
+        "theano.sigmoid",
+        "Theano's T.nnet.sigmoid: 1/(1 + exp(-x)), cut off to 0 and 1 as Theano's C code did.",
+        "x < -88 ? 0 : x > 15 ? 1 : 1/(1 + exp(-x)) (float16, float32); -709 and 19 (float64)",
+        _sigmoid,
+        _sigmoid_d,
+    )
+)
+softplus = register_compat(
+    Spec(
+        "theano.softplus",
+        "Theano's T.nnet.softplus: log(1 + exp(x)), cut off to 0 and x as Theano's C code did; "
+        "its gradient is Theano's sigmoid.",
+        "x < -103 ? 0 : x > 14 ? x : log1p(exp(x)) (float16, float32); -745 and 16 (float64)",
+        _softplus,
+        _sigmoid,
     )
 )
 

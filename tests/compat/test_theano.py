@@ -198,7 +198,7 @@ def test_nnet_namespace() -> None:
 
     assert relu is T.relu and ultra_fast_sigmoid is T.ultra_fast_sigmoid
     assert logsoftmax is T.logsoftmax
-    assert nnet.sigmoid is A.sigmoid and nnet.softplus is A.softplus
+    assert nnet.sigmoid is T.sigmoid and nnet.softplus is T.softplus
     assert nnet.hard_sigmoid is T.hard_sigmoid and nnet.elu is A.elu and nnet.selu is A.selu
     assert sorted(nnet.__all__) == sorted(
         [
@@ -393,3 +393,84 @@ def test_softmax_rows_on_every_backend(backend: str) -> None:
         with pytest.warns(UserWarning, match="DEPRECATION"):
             y = T.softmax(to_backend(xn[0], backend))
         np.testing.assert_allclose(np.asarray(to_numpy(y)), T.softmax(xn[:1]), rtol=rtol)
+
+
+# --- sigmoid and softplus: Theano 1.0's C code, cut-offs by the input's type ----------------
+
+CUTS = {  # (sigmoid below, above; softplus below, above): theano/tensor/nnet/sigm.py
+    "float32": (-88.0, 15.0, -103.0, 14.0),
+    "float64": (-709.0, 19.0, -745.0, 16.0),
+}
+
+
+def theano_sigmoid(x: np.ndarray, dtype: str) -> np.ndarray:
+    """ScalarSigmoid.c_code: the C expression in double, stored in the input's type."""
+    low, high = CUTS[dtype][:2]
+    v = x.astype(np.float64)
+    with np.errstate(over="ignore"):
+        y = np.where(v < low, 0.0, np.where(v > high, 1.0, 1.0 / (1.0 + np.exp(-v))))
+    return y.astype(dtype)
+
+
+def theano_softplus(x: np.ndarray, dtype: str) -> np.ndarray:
+    low, high = CUTS[dtype][2:]
+    v = x.astype(np.float64)
+    with np.errstate(over="ignore"):
+        y = np.where(v < low, 0.0, np.where(v > high, v, np.log1p(np.exp(v))))
+    return y.astype(dtype)
+
+
+GRID = np.concatenate(
+    [np.linspace(-120, 40, 1601), [-800.0, -746.0, -710.0, -0.0, 14.5, 15.5, 16.5, 18.5, 19.5]]
+)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_and_softplus_are_cut_off_where_theanos_were(dtype: str) -> None:
+    x = GRID.astype(dtype)
+    got_s, got_p = T.sigmoid(x), T.softplus(x)
+    assert got_s.dtype == got_p.dtype == np.dtype(dtype)
+    want_s, want_p = theano_sigmoid(x, dtype), theano_softplus(x, dtype)
+    # Theano's double expression against the library's stable one: one rounding apart in
+    # float32; in float64 Theano's 1/(1 + exp(-x)) itself rounds twice more
+    ulps = 1 if dtype == "float32" else 4
+    np.testing.assert_array_max_ulp(got_s, want_s, maxulp=ulps)
+    np.testing.assert_array_max_ulp(got_p, want_p, maxulp=ulps)
+    low_s, high_s, low_p, high_p = CUTS[dtype]
+    assert (got_s[x > high_s] == 1).all() and (got_s[x < low_s] == 0).all()
+    np.testing.assert_array_equal(got_p[x > high_p], x[x > high_p])
+    assert (got_p[x < low_p] == 0).all()
+    # the cut-offs are Theano's: the exact functions differ just above them
+    beyond = np.array([high_s + 0.5], dtype=dtype)
+    assert A.sigmoid(beyond)[0] < 1 and T.sigmoid(beyond)[0] == 1
+    above = np.array([high_p + 0.5], dtype=dtype)
+    assert A.softplus(above)[0] > above[0] and T.softplus(above)[0] == above[0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_their_gradients_are_theanos(dtype: str) -> None:
+    x = GRID.astype(dtype)
+    low, high = CUTS[dtype][:2]
+    inside = (x >= low) & (x <= high)
+    ds = T.sigmoid.derivative(x)
+    assert (ds[~inside] == 0).all()  # y*(1 - y) of a y cut to 0 or 1
+    # Theano's y*(1 - y), in x's type from the rounded y: near 1, 1 - y is a multiple of
+    # y's ULP, some per cent off the exact derivative
+    # computed in x's type, as Theano's graph did: y*(1 - y) of the y that sigmoid returns
+    # (within an ULP or so of Theano's y: see the test above), bit for bit
+    ys = T.sigmoid(x)
+    np.testing.assert_array_equal(ds, ys * (np.asarray(1, dtype) - ys))
+    exact = A.sigmoid.derivative(x.astype(np.float64))
+    far = np.abs(x.astype(np.float64)) < 5  # far from the cut-offs the rounding is harmless
+    np.testing.assert_allclose(ds[far], exact[far], rtol=1e-5 if dtype == "float32" else 1e-13)
+    # softplus' gradient is Theano's sigmoid, cut-offs included
+    np.testing.assert_array_equal(T.softplus.derivative(x), T.sigmoid(x))
+
+
+def test_sigmoid_and_softplus_gradients_through_autograd() -> None:
+    torch = require("torch")
+    x = torch.tensor([-100.0, -3.0, 0.0, 14.5, 15.5, 17.0], dtype=torch.float32)
+    for f in (T.sigmoid, T.softplus):
+        v = x.clone().requires_grad_(True)
+        f(v).sum().backward()
+        assert torch.equal(v.grad, f.derivative(x))

@@ -79,6 +79,9 @@ class NamespaceOps:
             b = xp.asarray(b, dtype=a.dtype, device=a.device)
         return xp.where(cond, a, b)
 
+    def round_to(self, x: Any, dtype: str) -> Any:
+        return self.xp.astype(self.xp.astype(x, getattr(self.xp, dtype)), x.dtype)
+
     def amax(self, x: Any, axis: Any) -> Any:
         return self.xp.max(x, axis=axis, keepdims=True)
 

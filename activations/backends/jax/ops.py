@@ -53,6 +53,10 @@ class JaxOps:
     stop_gradient = staticmethod(jax.lax.stop_gradient)
 
     @staticmethod
+    def round_to(x: Any, dtype: str) -> Any:
+        return x.astype(jnp.bfloat16 if dtype == "bfloat16" else dtype).astype(x.dtype)
+
+    @staticmethod
     def amax(x: Any, axis: Any) -> Any:
         return jnp.max(x, axis=axis, keepdims=True)
 

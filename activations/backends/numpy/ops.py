@@ -24,6 +24,8 @@ from .threads import PARALLEL_MIN, run_chunked
 
 __all__ = ["NumpyBackend", "NumpyOps"]
 
+_NP_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+
 
 def _erfc(x: Any) -> Any:
     try:
@@ -48,6 +50,10 @@ class NumpyOps:
     hypot = staticmethod(np.hypot)
     erfc = staticmethod(_erfc)
     log = staticmethod(np.log)
+
+    @staticmethod
+    def round_to(x: Any, dtype: str) -> Any:
+        return np.asarray(x).astype(_NP_DTYPES[dtype]).astype(x.dtype)
 
     @staticmethod
     def amax(x: Any, axis: Any) -> Any:

@@ -58,6 +58,10 @@ class PytensorOps:
     stop_gradient = staticmethod(zero_grad)
 
     @staticmethod
+    def round_to(x: Any, dtype: str) -> Any:
+        return pt.cast(pt.cast(x, dtype), x.dtype)
+
+    @staticmethod
     def amax(x: Any, axis: Any) -> Any:
         return pt.max(x, axis=axis, keepdims=True)
 

@@ -89,6 +89,10 @@ class TensorflowOps:
     stop_gradient = staticmethod(tf.stop_gradient)
 
     @staticmethod
+    def round_to(x: Any, dtype: str) -> Any:
+        return tf.cast(tf.cast(x, dtype), x.dtype)
+
+    @staticmethod
     def amax(x: Any, axis: Any) -> Any:
         return tf.reduce_max(x, axis=axis, keepdims=True)
 

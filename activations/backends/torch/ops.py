@@ -66,6 +66,10 @@ class TorchOps:
     log = staticmethod(torch.log)
 
     @staticmethod
+    def round_to(x: torch.Tensor, dtype: str) -> torch.Tensor:
+        return x.to(_DTYPES[dtype]).to(x.dtype)
+
+    @staticmethod
     def amax(x: torch.Tensor, axis: Any) -> torch.Tensor:
         return torch.amax(x, dim=axis, keepdim=True)
 
