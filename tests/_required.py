@@ -34,7 +34,7 @@ def require(module: str, backend: str | None = None) -> object:
     """Import a backend's framework (or a module that ``backend`` needs), or skip; fail where
     the backend is required."""
     if (backend or module) in REQUIRED:
-        return __import__(module)
+        return importlib.import_module(module)  # the module itself, also a dotted one
     return pytest.importorskip(module, reason=f"{module} is not installed")
 
 
