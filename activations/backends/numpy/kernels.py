@@ -98,11 +98,22 @@ def _has_nan(x: np.ndarray) -> bool:
     return bool(np.isnan(np.minimum.reduce(x.reshape(-1))))
 
 
+def _zero_of(dtype: np.dtype[Any]) -> np.ndarray:
+    zero = np.zeros((), dtype)
+    zero.flags.writeable = False
+    return zero
+
+
+# A 0-d zero of x's type for heaviside: NumPy 1's value-based casting would make a 0-d float32
+# result float64 with a Python 0, and a 0-d array is the cheapest second operand (~290 ns a
+# call at 16 elements against ~590 ns for x.dtype.type(0)). The kernels serve these two dtypes.
+_ZEROS = {np.dtype(n): _zero_of(np.dtype(n)) for n in ("float32", "float64")}
+
+
 def _relu_d(x: np.ndarray) -> Any:
     if x.size <= 128:
-        # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept (a zero of x's type: NumPy 1's
-        # value-based casting would make a 0-d float32 result float64 with a Python 0)
-        return np.heaviside(x, x.dtype.type(0))
+        # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept
+        return np.heaviside(x, _ZEROS[x.dtype])
     if x.size >= PARALLEL_MIN:
         out = np.empty_like(x)
         if parallel(_relu_d_span, x, out):
@@ -129,7 +140,7 @@ def _relu_vjp(x: np.ndarray, dout: np.ndarray) -> Any:
     try:
         if x.size <= 128:
             # two ufunc calls beat the NaN check
-            return np.multiply(dout, np.heaviside(x, x.dtype.type(0)))
+            return np.multiply(dout, np.heaviside(x, _ZEROS[x.dtype]))
         if x.size >= PARALLEL_MIN:
             out = np.empty_like(x)
             if parallel(_relu_vjp_span, x, dout, out):
