@@ -22,7 +22,7 @@ backward pass, in closed form, for code without autograd.
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
 
@@ -32,7 +32,6 @@ from ._dtypes import FORMATS
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from ._spec import Spec
     from .backends._base import Backend
 
     Seq = list[Any] | tuple[Any, ...]
@@ -134,7 +133,7 @@ class AxisActivation:
             raise TypeError(f"{where}: dout must be an array or a real number, got bool")
         x, backend = self._input(x, dout)
         b, dtype, _, axes = self._plan(x, axis, backend, ".vjp")
-        g = b._cotangent(cast("Spec", _Named(where)), dout, x)  # its checks read the name
+        g = b._cotangent(self.__name__, dout, x)
         result = b.result_dtype(dtype, dout, g)
         if not hasattr(dout, "shape"):  # a number: the sums along the axis need it spread
             g = b.ops.full_like(x, dout)
@@ -267,7 +266,7 @@ class AxisActivation:
     ) -> tuple[Backend, str, str, tuple[int, ...]]:
         """(the computing backend, x's dtype, the compute dtype, the axes)."""
         b = backend.concrete(x)
-        if not (getattr(b, "along_axes", False) or hasattr(b.ops, "amax")):
+        if not (b.along_axes or hasattr(b.ops, "amax")):
             raise TypeError(f"{self.__name__}{method}() is not available for {b.name} arrays")
         axes = self._axes(x, axis, b, method)
         dtype = b.dtype_name(x)
@@ -304,13 +303,6 @@ def _size(x: Any) -> Any:
         return 0 if shape is not None and any(n == 0 for n in shape) else 1
     except (TypeError, ValueError):  # a symbolic shape, or one of unknown rank
         return 1
-
-
-class _Named:
-    """The name that the shared cotangent checks put in their messages."""
-
-    def __init__(self, where: str) -> None:
-        self.name = where.removesuffix(".vjp()")
 
 
 # AutoGraph (tf.function) would rewrite these Python functions for nothing: they have no

@@ -166,6 +166,9 @@ class Backend:
     precise: str = "float64"  # the float type smooth activations are computed in
     ops: Any = None
     symbolic: bool = False  # arrays without data (Keras' symbolic tensors): calls build ops
+    # softmax and log_softmax through its own axis_call, without the ops along an axis (Dask:
+    # its blocks' backend on whole slices)
+    along_axes: bool = False
     absorbs: tuple[str, ...] = ()  # backends whose arrays this one takes as its own (Dask: NumPy)
     # The catalog's activations this backend serves with its framework's own kernels, at their
     # default parameters: name -> the kernels (an object of the backend's). Each is probed
@@ -325,7 +328,7 @@ class Backend:
         dtype = self.dtype_name(x)
         if dtype not in FORMATS and dtype not in INT_NAMES:
             raise unsupported_dtype(spec, dtype, self.name)  # x's error before dout's
-        g = self._cotangent(spec, dout, x)
+        g = self._cotangent(spec.name, dout, x)
         result = self.result_dtype(dtype, dout, g)
         if result != dtype and dtype not in FORMATS:  # integer x: in dout's wider dtype
             x, dtype = self._to(x, result), result
@@ -379,19 +382,19 @@ class Backend:
             out = spec.derivative(self.ops, xc, p) * 0
         return self.finish(self._to(out, dtype), x)
 
-    def _cotangent(self, spec: Spec, dout: Any, x: Any) -> Any:
+    def _cotangent(self, name: str, dout: Any, x: Any) -> Any:
+        """dout checked against x (``name``: the function, for the messages)."""
         if _is_number(dout):
             return self.asarray(dout, x)  # a scalar cotangent broadcasts
         dout = self._as_array(dout, x)
         ddtype = self.dtype_name(dout)
         if ddtype not in FORMATS and ddtype not in INT_NAMES:
             raise TypeError(
-                f"{spec.name}.vjp(): dout must be real (a floating or integer dtype), got "
-                f"dtype {ddtype}"
+                f"{name}.vjp(): dout must be real (a floating or integer dtype), got dtype {ddtype}"
             )
         ds, xs = self.shape(dout), self.shape(x)
         if not _same_shape(ds, xs):
-            raise ValueError(f"{spec.name}.vjp(): dout has shape {ds}, x has shape {xs}")
+            raise ValueError(f"{name}.vjp(): dout has shape {ds}, x has shape {xs}")
         return dout
 
     def _to(self, x: Any, dtype: str) -> Any:

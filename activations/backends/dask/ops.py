@@ -189,7 +189,7 @@ class DaskBackend(Backend):
             g: tuple[Any, ...] = ()  # a scalar cotangent goes to the blocks as it is
             scalar: float | None = float(dout)
         else:
-            g, scalar = (self._array(self._cotangent(spec, dout, x), x),), None
+            g, scalar = (self._array(self._cotangent(spec.name, dout, x), x),), None
         dx = self._map("vjp", spec, x, params, *g, dout=scalar)
         if not wrt:
             return dx
@@ -209,7 +209,7 @@ class DaskBackend(Backend):
 
     # --- softmax and log_softmax: whole slices in each block ------------------------------
 
-    along_axes = True
+    along_axes = True  # the blocks' backend computes the axis ops
 
     def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
         """The blocks' own backend on blocks rechunked to hold whole slices along the axes:

@@ -253,7 +253,7 @@ class JaxBackend(Backend):
     ) -> Any:
         if x.dtype not in _FLOATING:
             return Backend.vjp(self, spec, x, dout, params, wrt)
-        return self._run("vjp", spec, x, params, self._cotangent(spec, dout, x), wrt=wrt)
+        return self._run("vjp", spec, x, params, self._cotangent(spec.name, dout, x), wrt=wrt)
 
     def fast(
         self, spec: Spec, kind: str, params: Mapping[str, Any], cls: type | None = None

@@ -139,11 +139,11 @@ class PytensorBackend(Backend):
             )
         return value
 
-    def _cotangent(self, spec: Spec, dout: Any, x: Any) -> Any:
+    def _cotangent(self, name: str, dout: Any, x: Any) -> Any:
         dout = dout if isinstance(dout, Variable) else self.asarray(dout, x)
         if str(dout.dtype) not in FORMATS and not str(dout.dtype).startswith(("int", "uint")):
             raise TypeError(
-                f"{spec.name}.vjp(): dout must be real (a floating or integer dtype), got "
+                f"{name}.vjp(): dout must be real (a floating or integer dtype), got "
                 f"dtype {dout.dtype}"
             )
         ds, xs = dout.type.shape, x.type.shape  # static shapes, None where unknown
@@ -151,7 +151,7 @@ class PytensorBackend(Backend):
             dout.ndim != x.ndim
             or any(d is not None and s is not None and d != s for d, s in zip(ds, xs, strict=True))
         ):
-            raise ValueError(f"{spec.name}.vjp(): dout has shape {ds}, x has shape {xs}")
+            raise ValueError(f"{name}.vjp(): dout has shape {ds}, x has shape {xs}")
         return dout
 
     def _flags(self, spec: Spec, dtype: str) -> Any:

@@ -17,8 +17,9 @@ directly; for relu at default parameters that is ``torch.threshold(x, 0, 0)`` (w
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.autograd.forward_ad as _forward_ad
@@ -27,6 +28,7 @@ import torch.nn.functional as F
 from ..._catalog import CATALOG
 from ..._spec import Spec
 from .._base import Backend
+from .._portable import portable_ops
 
 __all__ = ["TorchBackend", "TorchOps"]
 
@@ -116,6 +118,9 @@ class TorchBackend(Backend):
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         return a.sum(dim=axes).reshape(shape)
 
+    def concrete(self, x: Any) -> Backend:
+        return _PORTABLE if _onnx_export() else self
+
     def smooth_dtype(self, x: Any, dtype: str) -> str:
         if x.device.type == "mps":  # no float64 there
             return _MPS.compute_dtype(dtype, exact=False)
@@ -146,6 +151,7 @@ class TorchBackend(Backend):
                 out is None
                 and (checked.get(x.dtype) if x.is_cpu else ok(x))
                 and not _is_compiling()
+                and _jit_tracing() is None
             ):
                 try:
                     if (
@@ -167,6 +173,8 @@ class TorchBackend(Backend):
         if out is not None:
             raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
         _check_layout(spec, x)
+        if _onnx_export():
+            return _PORTABLE.value(spec, x, params)
         tensors = {k: v for k, v in params.items() if isinstance(v, torch.Tensor)}
         for k, t in tensors.items():
             _check_layout(spec, t, "", k)
@@ -182,6 +190,8 @@ class TorchBackend(Backend):
 
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         _check_layout(spec, x, ".derivative")
+        if _onnx_export():
+            return _PORTABLE.derivative(spec, x, params)
         return super().derivative(spec, x, params)
 
     def vjp(
@@ -195,6 +205,8 @@ class TorchBackend(Backend):
         _check_layout(spec, x, ".vjp")
         if isinstance(dout, torch.Tensor):
             _check_layout(spec, dout, ".vjp", "dout")
+        if _onnx_export():
+            return _PORTABLE.vjp(spec, x, dout, params, wrt)
         return super().vjp(spec, x, dout, params, wrt)
 
 
@@ -223,6 +235,29 @@ class _MPSBackend(TorchBackend):
 
 
 _MPS = _MPSBackend()
+
+
+class _PortableBackend(TorchBackend):
+    """The graphs of an ONNX export: the formulas in plain torch ops that every exporter
+    converts, float32 and narrower computed in float32 with expm1, log1p, tanh, erfc and
+    hypot from elementary ops (backends/_portable.py), no native kernels (the legacy exporter
+    writes torch.threshold as ONNX Relu, which gives -0.0 for -0.0)."""
+
+    precise = "float32"
+    ops = portable_ops(TorchOps)
+    natives: ClassVar[Mapping[str, Any]] = {}
+    value = Backend.value  # type: ignore[assignment]
+    derivative = Backend.derivative  # type: ignore[assignment]
+    vjp = Backend.vjp  # type: ignore[assignment]
+
+
+_PORTABLE = _PortableBackend()
+
+
+def _onnx_export() -> bool:
+    """Whether an ONNX export (either exporter) is tracing this call."""
+    onnx = sys.modules.get("torch.onnx")
+    return onnx is not None and bool(onnx.is_in_onnx_export())
 
 
 class _Function(torch.autograd.Function):
@@ -367,6 +402,8 @@ BACKEND = TorchBackend()
 # whether torch.threshold is the catalog's relu: by dtype on CPU, by (device type, dtype) elsewhere
 _threshold_checked: dict[Any, bool] = {}
 _is_compiling = torch.compiler.is_compiling
+# the legacy ONNX exporter traces with torch.jit: then the generic path, which checks for it
+_jit_tracing = torch._C._get_tracing_state
 # whether a torch.func transform (vmap, grad, ...) is running: those need the setup_context form
 _functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: True)
 

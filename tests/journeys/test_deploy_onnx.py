@@ -1,0 +1,183 @@
+"""ONNX: a model of the library's torch modules and functions, exported by torch's default
+(dynamo) and legacy (TorchScript) exporters as the first call of a fresh process, runs in
+onnxruntime with float32 ops only and gives the eager results: the piecewise-linear
+activations bit for bit, the smooth ones within the contract's float32 bound of the exact
+value, NaN, +-inf and the sign of zero kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _journey import Journey, run
+from _required import require
+
+from activations._catalog import CATALOG
+from activations._conformance import BOUNDS
+
+# every activation at its defaults, a few at other parameters, the axis activations
+CASES: dict[str, tuple[str, dict[str, object]]] = {
+    **{n: (n, {}) for n, s in CATALOG.items() if s.defaults is not None},
+    "prelu": ("prelu", {"weight": 0.25}),
+    "threshold": ("threshold", {"threshold": 0.5, "value": -2.0}),
+    "leaky_relu_0.2": ("leaky_relu", {"negative_slope": 0.2}),
+    "relu_capped": ("relu", {"max_value": 6.0, "negative_slope": 0.1, "threshold": 0.5}),
+    "elu_0.5": ("elu", {"alpha": 0.5}),
+    "celu_2": ("celu", {"alpha": 2.0}),
+    "gelu_tanh": ("gelu", {"approximate": "tanh"}),
+    "softplus_beta": ("softplus", {"beta": 2.0, "threshold": 20.0}),
+    "softmax": ("softmax", {"axis": -1}),
+    "log_softmax": ("log_softmax", {"axis": -1}),
+}
+
+# Where an exported graph is looser than the contract's float32 bound (docs/deploying.md):
+# the tanh form of gelu in float32 arithmetic, exp amplifying the rounding of its argument
+EXPORT_BOUNDS = {"gelu_tanh": 12.0}
+
+EXPORT = """
+import sys, json
+import numpy as np, torch
+import activations, activations.torch as AT
+
+exporter, folder = sys.argv[1], sys.argv[2]
+cases = json.loads(sys.argv[3])
+f32 = np.float32
+special = [-0.0, 0.0, np.nan, np.inf, -np.inf, 3.4e38, -3.4e38, 1.2e-38, -1.2e-38, 1e-45, -1e-45]
+grid = np.concatenate([
+    np.array(special, f32),
+    np.linspace(-12, 12, 24001, dtype=f32),
+    np.geomspace(1e-8, 1e6, 1500, dtype=f32),
+    -np.geomspace(1e-8, 1e6, 1500, dtype=f32),
+])
+grid = np.concatenate([grid, np.zeros((-len(grid)) % 8, f32)]).reshape(-1, 8)
+
+
+class Model(torch.nn.Module):
+    # the functions, and the modules where a case has one (at their defaults)
+    def __init__(self):
+        super().__init__()
+        self.mods = torch.nn.ModuleDict(
+            {k: AT.MODULES[n]() for k, (n, p) in cases.items() if not p and n in AT.MODULES}
+        )
+
+    def forward(self, x):
+        out = [getattr(activations, n)(x, **p) for n, p in cases.values()]
+        return tuple(out) + tuple(m(x) for m in self.mods.values())
+
+
+model = Model().eval()
+x = torch.from_numpy(grid)
+path = f"{folder}/model.onnx"
+if exporter == "dynamo":  # the process's first call of the library is the export
+    torch.onnx.export(model, (x,), path, dynamo=True, opset_version=18)
+else:
+    torch.onnx.export(model, (x,), path, dynamo=False, opset_version=17)
+with torch.no_grad():
+    eager = [t.numpy() for t in model(x)]
+    exact = [t.numpy() for t in model(x.double())]
+names = list(cases) + [f"module {k}" for k in model.mods]
+np.savez(f"{folder}/eager.npz", x=grid, **{f"eager {n}": e for n, e in zip(names, eager)},
+         **{f"exact {n}": e for n, e in zip(names, exact)})
+print(json.dumps(names))
+"""
+
+
+def _doubles(model: object) -> list[str]:
+    """Where an ONNX graph holds float64: casts, constants, initializers, typed values."""
+    import onnx
+
+    double = onnx.TensorProto.DOUBLE
+    found = []
+    graph = model.graph  # type: ignore[attr-defined]
+    for node in graph.node:
+        for a in node.attribute:
+            if a.name == "to" and a.i == double:
+                found.append(f"{node.op_type} {node.name} to float64")
+            if a.type == onnx.AttributeProto.TENSOR and a.t.data_type == double:
+                found.append(f"{node.op_type} {node.name} float64 constant")
+    found += [f"initializer {t.name}" for t in graph.initializer if t.data_type == double]
+    for v in [*graph.value_info, *graph.input, *graph.output]:
+        if v.type.tensor_type.elem_type == double:
+            found.append(f"value {v.name}")
+    return found
+
+
+def _ulps(got: np.ndarray, exact: np.ndarray, floor: float) -> np.ndarray:
+    """ULPs of float32 at max(|exact|, floor); 0 where got is exact rounded to float32 (an
+    exact value beyond float32's range rounds to inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = exact.astype(np.float32)
+        at = np.minimum(np.maximum(np.abs(exact), floor), np.finfo(np.float32).max)
+        scale = np.spacing(at.astype(np.float32)).astype(np.float64)
+        err = np.abs(got.astype(np.float64) - exact) / scale
+    err[(got == rounded) | (np.isnan(got) & np.isnan(exact))] = 0
+    return err
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, list[str]]]:
+    require("torch")
+    require("onnxruntime", "torch")
+    require("onnxscript", "torch")
+    import json
+
+    folders = {e: tmp_path_factory.mktemp(f"onnx_{e}") for e in ("dynamo", "legacy")}
+    cases = json.dumps({k: [n, p] for k, (n, p) in CASES.items()})
+    journeys = [
+        Journey(f"onnx_{e}", EXPORT, argv=(e, str(f), cases), timeout=600)
+        for e, f in folders.items()
+    ]
+    result = {}
+    for outcome in run(journeys):
+        out = outcome.check()
+        exporter = outcome.journey.argv[0]
+        result[exporter] = (folders[exporter], json.loads(out.strip().splitlines()[-1]))
+    return result
+
+
+@pytest.mark.parametrize("exporter", ["dynamo", "legacy"])
+def test_onnx_export_runs_in_onnxruntime_with_the_contracts_numbers(
+    exported: dict[str, tuple[Path, list[str]]], exporter: str
+) -> None:
+    import onnx
+    import onnxruntime as ort
+
+    folder, names = exported[exporter]
+    model = onnx.load(folder / "model.onnx")
+    assert not _doubles(model), f"float64 in the {exporter} graph: {_doubles(model)[:5]}"
+    data = np.load(folder / "eager.npz")
+    x = data["x"]
+    session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    outputs = session.run(None, {session.get_inputs()[0].name: x})
+    assert len(outputs) == len(names)
+    special = np.zeros(x.shape, bool)
+    special.flat[:5] = True  # -0, 0, NaN, +-inf (the grid's first values)
+    failures = []
+    for name, got in zip(names, outputs, strict=True):
+        eager, exact = data[f"eager {name}"], data[f"exact {name}"]
+        activation = CASES[name.removeprefix("module ")][0]
+        assert got.dtype == np.float32 and got.shape == eager.shape, name
+        same_nan = np.array_equal(np.isnan(got), np.isnan(eager))
+        if activation in CATALOG and CATALOG[activation].piecewise:
+            bits = np.array_equal(
+                got.view(np.uint32)[~np.isnan(got)], eager.view(np.uint32)[~np.isnan(eager)]
+            )
+            if not (same_nan and bits):
+                failures.append(f"{name}: not bitwise the eager result")
+            continue
+        if activation in ("softmax", "log_softmax"):
+            rows = np.isfinite(x).all(axis=1)  # rows with NaN or inf: NaN where eager has it
+            err = _ulps(got[rows], exact[rows], 2.0**-10).max()
+            ok_special = same_nan
+        else:
+            err = _ulps(got, exact, 2.0**-10).max()
+            ok_special = same_nan and np.array_equal(
+                got[special].view(np.uint32)[~np.isnan(got[special])],
+                eager[special].view(np.uint32)[~np.isnan(eager[special])],
+            )
+        if err > EXPORT_BOUNDS.get(name.removeprefix("module "), BOUNDS["float32"][0]):
+            failures.append(f"{name}: {err:.2f} ULP from the exact value")
+        if not ok_special:
+            failures.append(f"{name}: NaN, inf or the sign of zero not kept")
+    assert not failures, f"{exporter} exporter:\n" + "\n".join(failures)
