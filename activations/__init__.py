@@ -18,6 +18,7 @@ from . import _on_import
 from ._activation import Activation, WeightedActivation, get, names
 from ._axis import AxisActivation, log_softmax, softmax
 from ._on_import import ActivationsImportWarning
+from ._portable_mode import portable
 from .backends import Entry as BackendEntry
 from .backends import register_backend
 
@@ -97,6 +98,7 @@ __all__ = [
     "logsigmoid",
     "mish",
     "names",
+    "portable",
     "prelu",
     "register_backend",
     "relu",

@@ -600,11 +600,51 @@ def _erfc_scaled(o: Any, x: Any, result_bits: int | None) -> Any:
     return o.erfc(x * c_hi) - o.exp(-(u * u)) * du * 1.1283791670955126
 
 
+def _two_product(o: Any, a: Any, b: Any, factor: float) -> tuple[Any, Any]:
+    """(a*b rounded, its rounding error), exactly (Dekker); b an array or a number."""
+    ah, al = _split(a, factor)
+    bh, bl = _split(b if not isinstance(b, float) else o.full_like(a, b), factor)
+    ab = a * b
+    return ab, ((ah * bh - ab) + ah * bl + al * bh) + al * bl
+
+
+# 2*sqrt(2/pi) and 2*sqrt(2/pi)*0.044715 as (rounded, rest) in float32
+_GELU_TANH_K24 = (1.5957692, -4.534068e-08)
+_GELU_TANH_CK24 = (0.071354814, 2.3988325e-09)
+
+
+def _gelu_tanh_exp(o: Any, x: Any, result_bits: int | None) -> Any:
+    """exp(-z2) for z2 = 2*sqrt(2/pi)*(x + 0.044715 x^3), in x's type.
+
+    exp turns the absolute rounding error of z2 into a relative one (8 ULP at z2 = -7, where
+    gelu is ~1e-3), so where the type is not 16 bits wider than the result, z2 is computed as
+    an unevaluated sum s + lo with Dekker's exact products and exp(-z2) as exp(-s)*(1 - lo).
+    """
+    bits = o.precision(x)
+    z2 = (x * x * x * _GELU_TANH_C + x) * (2 * _SQRT_2_OVER_PI)
+    if bits != 24 or (result_bits is not None and bits >= result_bits + 16):
+        return o.exp(-z2)
+    factor = 4097.0
+    small = o.abs(x) < 10  # beyond, exp(-z2) is 0 or overflows where the sum saturates
+    xs = o.where(small, x, 0.0)
+    u, eu = _two_product(o, xs, xs, factor)
+    v, ev = _two_product(o, u, xs, factor)
+    ev = ev + eu * xs
+    w, ew = _two_product(o, v, _GELU_TANH_CK24[0], factor)
+    ew = ew + ev * _GELU_TANH_CK24[0] + v * _GELU_TANH_CK24[1]
+    t, et = _two_product(o, xs, _GELU_TANH_K24[0], factor)
+    et = et + xs * _GELU_TANH_K24[1]
+    s = w + t
+    bv = s - w  # Knuth's two-sum: s + es = w + t exactly
+    es = (w - (s - bv)) + (t - bv)
+    lo = es + ew + et
+    return o.where(small, o.exp(-s) * (1 - lo), o.exp(-z2))
+
+
 def _gelu(o: Any, x: Any, p: P) -> Any:
     if p["approximate"]:
         # 0.5 x (1 + tanh(z)) = x * sigmoid(2z): no cancellation for negative x.
-        z2 = (x * x * x * _GELU_TANH_C + x) * (2 * _SQRT_2_OVER_PI)
-        y = x / (o.exp(-z2) + 1)
+        y = x / (_gelu_tanh_exp(o, x, p.get(RESULT_BITS)) + 1)
     else:
         y = x * (_erfc_scaled(o, x, p.get(RESULT_BITS)) * 0.5)
     return _at_inf(o, x, y, -0.0, math.inf)

@@ -72,19 +72,19 @@ def _series(v: Any, coef: tuple[float, ...]) -> Any:
 
 
 def _narrow(o: Any, x: Any) -> bool:
-    return o.precision(x) <= 24
+    return bool(o.precision(x) <= 24)
 
 
-def portable_ops(base: type) -> type:
+def portable_ops(base: Any) -> Any:
     """``base`` (an op set) with expm1, log1p, tanh, erfc and hypot from elementary ops."""
 
     def negative_zero(v: Any) -> Any:
         """Where v is -0.0 (a bool array, or a Python bool for a number)."""
         if isinstance(v, (int, float)):
-            return v == 0 and math.copysign(1.0, v) < 0
+            return bool(v == 0 and math.copysign(1.0, v) < 0)
         return (v == 0) & (1 / v < 0)
 
-    class PortableOps(base):  # type: ignore[misc, valid-type]
+    class PortableOps(base):  # type: ignore[misc]
         @staticmethod
         def where(cond: Any, a: Any, b: Any) -> Any:
             # onnxruntime's Where returns +0.0 where it takes a -0.0 from its second input
@@ -100,13 +100,18 @@ def portable_ops(base: type) -> type:
             nz = from_b if from_a is None else from_a if from_b is None else from_a | from_b
             # -|r|, not a constant -0.0 (onnxruntime's ConstantSharing merges -0.0 with 0.0);
             # not ~nz: onnxruntime's NotWhereFusion would swap the inputs back
-            keep = base.where(nz, 0.0, 1.0) > 0.5
+            keep = base.where(nz, base.full_like(r, 0.0), 1.0) > 0.5
             return base.where(keep, r, -base.abs(r))
 
         @staticmethod
         def isinf(x: Any) -> Any:
-            # the legacy torch exporter writes isinf as a cast to float64 and IsInf
+            # the legacy torch exporter writes isinf as a cast to float64 and IsInf; TFLite
+            # has neither IsInf nor IsNan among its built-ins
             return base.abs(x) == math.inf
+
+        @staticmethod
+        def isnan(x: Any) -> Any:
+            return x != x
 
         @staticmethod
         def expm1(x: Any) -> Any:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _deploy import ulps
 from _journey import Journey, run
 from _required import require
 
@@ -30,10 +31,6 @@ CASES: dict[str, tuple[str, dict[str, object]]] = {
     "softmax": ("softmax", {"axis": -1}),
     "log_softmax": ("log_softmax", {"axis": -1}),
 }
-
-# Where an exported graph is looser than the contract's float32 bound (docs/deploying.md):
-# the tanh form of gelu in float32 arithmetic, exp amplifying the rounding of its argument
-EXPORT_BOUNDS = {"gelu_tanh": 12.0}
 
 EXPORT = """
 import sys, json
@@ -103,18 +100,6 @@ def _doubles(model: object) -> list[str]:
     return found
 
 
-def _ulps(got: np.ndarray, exact: np.ndarray, floor: float) -> np.ndarray:
-    """ULPs of float32 at max(|exact|, floor); 0 where got is exact rounded to float32 (an
-    exact value beyond float32's range rounds to inf)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        rounded = exact.astype(np.float32)
-        at = np.minimum(np.maximum(np.abs(exact), floor), np.finfo(np.float32).max)
-        scale = np.spacing(at.astype(np.float32)).astype(np.float64)
-        err = np.abs(got.astype(np.float64) - exact) / scale
-    err[(got == rounded) | (np.isnan(got) & np.isnan(exact))] = 0
-    return err
-
-
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, list[str]]]:
     require("torch")
@@ -168,15 +153,15 @@ def test_onnx_export_runs_in_onnxruntime_with_the_contracts_numbers(
             continue
         if activation in ("softmax", "log_softmax"):
             rows = np.isfinite(x).all(axis=1)  # rows with NaN or inf: NaN where eager has it
-            err = _ulps(got[rows], exact[rows], 2.0**-10).max()
+            err = ulps(got[rows], exact[rows], 2.0**-10).max()
             ok_special = same_nan
         else:
-            err = _ulps(got, exact, 2.0**-10).max()
+            err = ulps(got, exact, 2.0**-10).max()
             ok_special = same_nan and np.array_equal(
                 got[special].view(np.uint32)[~np.isnan(got[special])],
                 eager[special].view(np.uint32)[~np.isnan(eager[special])],
             )
-        if err > EXPORT_BOUNDS.get(name.removeprefix("module "), BOUNDS["float32"][0]):
+        if err > BOUNDS["float32"][0]:
             failures.append(f"{name}: {err:.2f} ULP from the exact value")
         if not ok_special:
             failures.append(f"{name}: NaN, inf or the sign of zero not kept")

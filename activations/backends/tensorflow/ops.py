@@ -48,8 +48,10 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always tak
         return True
 
 
+from ..._portable_mode import portable_active
 from ..._spec import Spec
 from .._base import Backend, is_param_array
+from .._portable import portable_ops
 
 __all__ = ["TensorflowBackend", "TensorflowOps"]
 
@@ -214,6 +216,8 @@ class TensorflowBackend(Backend):
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         if out is not None:
             raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
+        if portable_active() and self is BACKEND:
+            return _PORTABLE.value(spec, x, params)
         x = tf.convert_to_tensor(x)  # a tf.Variable is read; the tape still sees it
         if not x.dtype.is_floating:
             return Backend.value(self, spec, x, params)
@@ -248,6 +252,26 @@ class TensorflowBackend(Backend):
 
         return f(x, *tensors.values())
 
+    def concrete(self, x: Any) -> Backend:
+        return _PORTABLE if portable_active() and self is BACKEND else self
+
+    def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        if portable_active() and self is BACKEND:
+            return _PORTABLE.derivative(spec, x, params)
+        return super().derivative(spec, x, params)
+
+    def vjp(
+        self,
+        spec: Spec,
+        x: Any,
+        dout: Any,
+        params: Mapping[str, Any],
+        wrt: tuple[str, ...] = (),
+    ) -> Any:
+        if portable_active() and self is BACKEND:
+            return _PORTABLE.vjp(spec, x, dout, params, wrt)
+        return super().vjp(spec, x, dout, params, wrt)
+
     def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
         y = formula(key[1], *arrays)
         axes, ndim = key[2], arrays[0].shape.rank
@@ -264,6 +288,18 @@ class TensorflowBackend(Backend):
 
 
 BACKEND = TensorflowBackend()
+
+
+class _PortableBackend(TensorflowBackend):
+    """Inside ``activations.portable()``: float32 computed in float32 with elementary ops
+    (backends/_portable.py), graphs that TFLite's built-in ops can hold."""
+
+    precise = "float32"
+    ops: Any = portable_ops(TensorflowOps)
+    natives: ClassVar[Mapping[str, Any]] = {}
+
+
+_PORTABLE = _PortableBackend()
 
 with tf.init_scope():  # eager even when this module is first imported inside a tf.function
     _EagerTensor = type(tf.constant(0.0))

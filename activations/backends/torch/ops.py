@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from ..._catalog import CATALOG
 from ..._spec import Spec
 from .._base import Backend
+from ..._portable_mode import portable_active
 from .._portable import portable_ops
 
 __all__ = ["TorchBackend", "TorchOps"]
@@ -244,18 +245,21 @@ class _PortableBackend(TorchBackend):
     writes torch.threshold as ONNX Relu, which gives -0.0 for -0.0)."""
 
     precise = "float32"
-    ops = portable_ops(TorchOps)
+    ops: Any = portable_ops(TorchOps)
     natives: ClassVar[Mapping[str, Any]] = {}
-    value = Backend.value  # type: ignore[assignment]
-    derivative = Backend.derivative  # type: ignore[assignment]
-    vjp = Backend.vjp  # type: ignore[assignment]
+    value = Backend.value
+    derivative = Backend.derivative
+    vjp = Backend.vjp
 
 
 _PORTABLE = _PortableBackend()
 
 
 def _onnx_export() -> bool:
-    """Whether an ONNX export (either exporter) is tracing this call."""
+    """Whether an ONNX export (either exporter) is tracing this call, or a
+    ``activations.portable()`` block is open."""
+    if portable_active():
+        return True
     onnx = sys.modules.get("torch.onnx")
     return onnx is not None and bool(onnx.is_in_onnx_export())
 
