@@ -17,7 +17,9 @@ from collections.abc import Iterator
 
 __all__ = ["portable", "portable_active"]
 
-_ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("activations_portable", default=False)
+_ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "activations_portable", default=False
+)
 
 
 @contextlib.contextmanager

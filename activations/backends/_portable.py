@@ -88,18 +88,19 @@ def portable_ops(base: Any) -> Any:
         @staticmethod
         def where(cond: Any, a: Any, b: Any) -> Any:
             # onnxruntime's Where returns +0.0 where it takes a -0.0 from its second input
-            # (it merges the two selections with `x != 0 ? x : y`), but keeps one from its
-            # third: the -0.0 results are put back through the third
+            # (it merges the two selections with `x != 0 ? x : y`) and keeps one from its
+            # third: where a may be -0.0, those results are put back through a third input
             r = base.where(cond, a, b)
-            na, nb = negative_zero(a), negative_zero(b)
-            if na is False and nb is False:
+            na = negative_zero(a)
+            if na is False:  # only b may be -0.0: kept
                 return r
-            # where the result is -0.0 (onnxruntime has no Where for bools: & and |)
-            from_a = None if na is False else cond if na is True else cond & na
-            from_b = None if nb is False else ~cond if nb is True else ~cond & nb
-            nz = from_b if from_a is None else from_a if from_b is None else from_a | from_b
-            # -|r|, not a constant -0.0 (onnxruntime's ConstantSharing merges -0.0 with 0.0);
-            # not ~nz: onnxruntime's NotWhereFusion would swap the inputs back
+            # the -0.0 results, then each through a third input (b's too: r is a second input)
+            nb = negative_zero(b)
+            nz = cond if na is True else cond & na
+            if nb is not False:
+                nz = nz | (~cond if nb is True else ~cond & nb)
+            # -|r|, not a constant -0.0 (onnxruntime's ConstantSharing merges -0.0 with
+            # 0.0); not ~nz (its NotWhereFusion would swap the inputs back)
             keep = base.where(nz, base.full_like(r, 0.0), 1.0) > 0.5
             return base.where(keep, r, -base.abs(r))
 

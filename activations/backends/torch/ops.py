@@ -26,9 +26,9 @@ import torch.autograd.forward_ad as _forward_ad
 import torch.nn.functional as F
 
 from ..._catalog import CATALOG
+from ..._portable_mode import portable_active
 from ..._spec import Spec
 from .._base import Backend
-from ..._portable_mode import portable_active
 from .._portable import portable_ops
 
 __all__ = ["TorchBackend", "TorchOps"]
