@@ -160,7 +160,10 @@ class AxisActivation:
         (x, cotangent), "derivative" of x (the Jacobian along ``axes[0]``), in ``out``."""
         ops = b.ops
         x, *more = (b._to(a, compute) for a in arrays)
-        f = self._forward(ops, x, axes)
+        # float32 computed in float32 (exported graphs): exp(x - max) would turn the rounding
+        # of x - max into a relative error of up to |x - max| ULPs; it is carried exactly
+        carry = compute == "float32" and out == "float32"
+        f = self._forward(ops, x, axes, carry)
         soft = self.__name__ == "softmax"
         if kind == "value":
             r = f
@@ -184,19 +187,31 @@ class AxisActivation:
                 r = eye - ops.exp(moved)[..., None, :]
         return b._to(r, out)
 
-    def _forward(self, ops: Any, x: Any, axes: tuple[int, ...]) -> Any:
+    def _forward(self, ops: Any, x: Any, axes: tuple[int, ...], carry: bool = False) -> Any:
         # (an empty x has no maximum to subtract, and needs none)
-        z = x - ops.amax(ops.stop_gradient(x), axes) if _size(x) else x
+        if not _size(x):
+            return x
+        m = ops.amax(ops.stop_gradient(x), axes)
+        z = x - m
+        err = None
+        if carry:  # Knuth's two-sum: z + err = x - m exactly (0 where z is not finite)
+            bv = z - x
+            err = (x - (z - bv)) + (-m - bv)
+            err = ops.where(ops.abs(z) < 3.0e38, err, 0.0)
         if self.__name__ == "softmax":
-            e = ops.exp(z)
+            e = ops.exp(z) if err is None else ops.exp(z) * (err + 1)
             return e / ops.sum(e, axes)
         # log(sum(exp(z))) = log(k + rest) = log(k) + log1p(rest / k), the k maxima's terms
         # (1 each) taken exactly: at a maximum log_softmax is -log(1 + tiny), which log(sum)
         # would round to 0. expm1 there keeps the terms' derivative, exp(0) = 1.
         at_max = z >= 0  # z <= 0: the maxima (PyTensor has no == on variables)
-        rest = ops.sum(ops.where(at_max, ops.expm1(z), ops.exp(z)), axes)
+        e = ops.exp(z) if err is None else ops.exp(z) * (err + 1)
+        rest = ops.sum(ops.where(at_max, ops.expm1(z), e), axes)
         k = ops.sum(ops.where(at_max, ops.full_like(z, 1.0), 0.0), axes)
-        return z - (ops.log(k) + ops.log1p(rest / k))
+        lse = ops.log(k) + ops.log1p(rest / k)
+        if err is None:
+            return z - lse
+        return ops.where(err == 0, z - lse, (z - lse) + err)  # + 0.0 would turn -0.0 into 0.0
 
     # --- checks -----------------------------------------------------------------------
 

@@ -3,10 +3,12 @@
 Inside the context, torch and TensorFlow calls compute float32 (and narrower) inputs in
 float32 with expm1, log1p, tanh, erfc and hypot written in elementary ops
 (``backends/_portable.py``), so that a graph traced there holds only ops every runtime has:
-what TFLite's built-in op set and onnxruntime need. Results stay within the contract's
-float32 bounds; they are no longer bitwise those of the eager calls (which compute in float64
-and round once). torch's ONNX exporters switch to it by themselves. The setting is a context
-variable: it holds for this thread (and the tasks it starts) until the block ends.
+what TFLite's built-in op set and onnxruntime need. Results are within about the contract's
+float32 bounds (docs/deploying.md has the measured figures), no longer bitwise those of the
+eager calls (which compute in float64 and round once). torch's ONNX exporters switch to it by
+themselves. On torch, calls that autograd records take the usual path, whose gradients are
+the catalog's. The setting is a context variable: it holds for this thread (and the tasks it
+starts) until the block ends.
 """
 
 from __future__ import annotations

@@ -174,9 +174,9 @@ class TorchBackend(Backend):
         if out is not None:
             raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
         _check_layout(spec, x)
-        if _onnx_export():
-            return _PORTABLE.value(spec, x, params)
         tensors = {k: v for k, v in params.items() if isinstance(v, torch.Tensor)}
+        if _onnx_export() and not _recorded_in_portable(x, tensors.values()):
+            return _PORTABLE.value(spec, x, params)
         for k, t in tensors.items():
             _check_layout(spec, t, "", k)
         native = None if tensors else self.native(spec, params)
@@ -255,13 +255,29 @@ class _PortableBackend(TorchBackend):
 _PORTABLE = _PortableBackend()
 
 
-def _onnx_export() -> bool:
-    """Whether an ONNX export (either exporter) is tracing this call, or a
-    ``activations.portable()`` block is open."""
-    if portable_active():
-        return True
+def _recorded_in_portable(x: Any, tensors: Any) -> bool:
+    """Whether autograd records a call inside ``activations.portable()`` (outside an ONNX
+    export): it then takes the usual path, whose gradients are the catalog's (autograd through
+    the portable formulas would differentiate their selections and limits)."""
+    return not _in_onnx_exporter() and portable_active() and _differentiated(x, tensors)
+
+
+def _in_onnx_exporter() -> bool:
+    """Whether one of torch's ONNX exporters traces this call (the legacy one traces with
+    torch.jit, the default one with torch.export: neither is on in a plain eager call)."""
+    if not _is_compiling() and _jit_tracing() is None:
+        return False
     onnx = sys.modules.get("torch.onnx")
     return onnx is not None and bool(onnx.is_in_onnx_export())
+
+
+def _onnx_export() -> bool:
+    """Whether this call computes for an exported graph: an ONNX exporter traces it, or an
+    ``activations.portable()`` block is open (not read while Dynamo traces, which cannot
+    trace a ContextVar: torch.compile's graphs run in torch itself)."""
+    if _dynamo_tracing():
+        return _in_onnx_exporter()
+    return portable_active() or _in_onnx_exporter()
 
 
 class _Function(torch.autograd.Function):
@@ -406,6 +422,7 @@ BACKEND = TorchBackend()
 # whether torch.threshold is the catalog's relu: by dtype on CPU, by (device type, dtype) elsewhere
 _threshold_checked: dict[Any, bool] = {}
 _is_compiling = torch.compiler.is_compiling
+_dynamo_tracing = getattr(torch.compiler, "is_dynamo_compiling", _is_compiling)
 # the legacy ONNX exporter traces with torch.jit: then the generic path, which checks for it
 _jit_tracing = torch._C._get_tracing_state
 # whether a torch.func transform (vmap, grad, ...) is running: those need the setup_context form
