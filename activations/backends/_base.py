@@ -216,9 +216,15 @@ class Backend:
         """``a`` summed over ``axes`` and reshaped to ``shape`` (for :meth:`sum_to_shape`)."""
         raise NotImplementedError
 
+    def exported(self) -> Backend | None:
+        """The backend computing for a graph that leaves the framework, while one is traced
+        (an ONNX export, ``activations.portable()``): float32 in float32 with elementary ops
+        (backends/_portable.py). None otherwise, and for backends without one."""
+        return None
+
     def concrete(self, x: Any) -> Backend:
         """The backend that computes on x (the Array API backend: the one of x's namespace)."""
-        return self
+        return self.exported() or self
 
     def smooth_dtype(self, x: Any, dtype: str) -> str:
         """The dtype a smooth function of x (of ``dtype``, floating) is computed in."""
@@ -307,6 +313,9 @@ class Backend:
         return self.finish(self._to(y, dtype), x)
 
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
+        twin = self.exported()
+        if twin is not None:
+            return twin.derivative(spec, x, params)
         dtype, compute, p = self.plan(spec, x, params)
         d = spec.derivative(self.ops, self._to(x, compute), p)
         return self.finish(self._to(d, dtype), x)
@@ -325,6 +334,9 @@ class Backend:
         parameter's gradient has the parameter's shape and floating dtype (a number's: the
         result's dtype, 0-d).
         """
+        twin = self.exported()
+        if twin is not None:
+            return twin.vjp(spec, x, dout, params, wrt)
         dtype = self.dtype_name(x)
         if dtype not in FORMATS and dtype not in INT_NAMES:
             raise unsupported_dtype(spec, dtype, self.name)  # x's error before dout's

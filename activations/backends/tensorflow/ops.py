@@ -216,8 +216,9 @@ class TensorflowBackend(Backend):
     def value(self, spec: Spec, x: Any, params: Mapping[str, Any], out: Any = None) -> Any:
         if out is not None:
             raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
-        if portable_active() and self is BACKEND:
-            return _PORTABLE.value(spec, x, params)
+        twin = self.exported()
+        if twin is not None:
+            return twin.value(spec, x, params)
         x = tf.convert_to_tensor(x)  # a tf.Variable is read; the tape still sees it
         if not x.dtype.is_floating:
             return Backend.value(self, spec, x, params)
@@ -252,25 +253,8 @@ class TensorflowBackend(Backend):
 
         return f(x, *tensors.values())
 
-    def concrete(self, x: Any) -> Backend:
-        return _PORTABLE if portable_active() and self is BACKEND else self
-
-    def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
-        if portable_active() and self is BACKEND:
-            return _PORTABLE.derivative(spec, x, params)
-        return super().derivative(spec, x, params)
-
-    def vjp(
-        self,
-        spec: Spec,
-        x: Any,
-        dout: Any,
-        params: Mapping[str, Any],
-        wrt: tuple[str, ...] = (),
-    ) -> Any:
-        if portable_active() and self is BACKEND:
-            return _PORTABLE.vjp(spec, x, dout, params, wrt)
-        return super().vjp(spec, x, dout, params, wrt)
+    def exported(self) -> Backend | None:
+        return _PORTABLE if self is BACKEND and portable_active() else None
 
     def axis_call(self, formula: Any, key: tuple[Any, ...], *arrays: Any) -> Any:
         y = formula(key[1], *arrays)

@@ -119,8 +119,8 @@ class TorchBackend(Backend):
     def sum_axes(self, a: Any, axes: tuple[int, ...], shape: tuple[int, ...]) -> Any:
         return a.sum(dim=axes).reshape(shape)
 
-    def concrete(self, x: Any) -> Backend:
-        return _PORTABLE if _onnx_export() else self
+    def exported(self) -> Backend | None:
+        return _PORTABLE if self is BACKEND and _onnx_export() else None
 
     def smooth_dtype(self, x: Any, dtype: str) -> str:
         if x.device.type == "mps":  # no float64 there
@@ -175,8 +175,9 @@ class TorchBackend(Backend):
             raise TypeError(f"{spec.name}(): out= is supported for NumPy arrays only")
         _check_layout(spec, x)
         tensors = {k: v for k, v in params.items() if isinstance(v, torch.Tensor)}
-        if _onnx_export() and not _recorded_in_portable(x, tensors.values()):
-            return _PORTABLE.value(spec, x, params)
+        twin = self.exported()
+        if twin is not None and not _recorded_in_portable(x, tensors.values()):
+            return twin.value(spec, x, params)
         for k, t in tensors.items():
             _check_layout(spec, t, "", k)
         native = None if tensors else self.native(spec, params)
@@ -191,8 +192,6 @@ class TorchBackend(Backend):
 
     def derivative(self, spec: Spec, x: Any, params: Mapping[str, Any]) -> Any:
         _check_layout(spec, x, ".derivative")
-        if _onnx_export():
-            return _PORTABLE.derivative(spec, x, params)
         return super().derivative(spec, x, params)
 
     def vjp(
@@ -206,8 +205,6 @@ class TorchBackend(Backend):
         _check_layout(spec, x, ".vjp")
         if isinstance(dout, torch.Tensor):
             _check_layout(spec, dout, ".vjp", "dout")
-        if _onnx_export():
-            return _PORTABLE.vjp(spec, x, dout, params, wrt)
         return super().vjp(spec, x, dout, params, wrt)
 
 
