@@ -149,6 +149,7 @@ def test_torch_export_archive_loads_without_the_library_and_gives_the_same_numbe
 
 def test_jax_export_of_values_and_gradients_loads_without_the_library(tmp_path: Path) -> None:
     require("jax")
+    require("flatbuffers", "jax")  # jax.export's serialization imports it
     _journeys(JAX_SAVE, JAX_LOAD, tmp_path)
     eager = np.load(tmp_path / "eager.npz")
     loaded = np.load(tmp_path / "loaded.npz")
