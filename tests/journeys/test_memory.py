@@ -1,5 +1,6 @@
-"""Many parameter values (an annealed slope): every cache stays bounded, memory stays flat and
-nothing is compiled again per value, on every backend."""
+"""Many parameter values (an annealed slope) and softmax along changing axes: every cache
+stays bounded, memory stays flat and nothing is compiled again per value, on every
+backend."""
 
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ from activations._convert import to_backend
 
 name = sys.argv[1]
 x = to_backend(np.linspace(-3, 3, 1000, dtype=np.float32), name)
+m = to_backend(np.linspace(-3, 3, 1000, dtype=np.float32).reshape(10, 100), name)
+AXES = (0, 1, (0, 1), -1)  # softmax along changing axes: a kernel per axis, not per call
 
 def call(i):
     s = 0.01 + i * 1e-6
     ys = A.leaky_relu(x, s), A.elu(x, 1 + s), A.relu.derivative(x, s), A.celu.vjp(x, x, 1 + s)
+    ys += A.softmax(m, axis=AXES[i % 4]), A.log_softmax.vjp(m, m, axis=AXES[(i + 1) % 4])
     for y in ys:
         getattr(y, "block_until_ready", lambda: None)()
 
