@@ -21,6 +21,7 @@ backward pass, in closed form, for code without autograd.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -199,8 +200,11 @@ class AxisActivation:
             err = (x - (z - bv)) + (-m - bv)
             err = ops.where(ops.abs(z) < 3.0e38, err, 0.0)
         if self.__name__ == "softmax":
-            e = ops.exp(z) if err is None else ops.exp(z) * (err + 1)
-            return e / ops.sum(e, axes)
+            if err is None:
+                e = ops.exp(z)
+                return e / ops.sum(e, axes)
+            e = ops.exp(z) * (err + 1)
+            return e / _sum_of_terms(ops, e, axes, _count(x, axes))
         # log(sum(exp(z))) = log(k + rest) = log(k) + log1p(rest / k), the k maxima's terms
         # (1 each) taken exactly: at a maximum log_softmax is -log(1 + tiny), which log(sum)
         # would round to 0. expm1 there keeps the terms' derivative, exp(0) = 1.
@@ -309,6 +313,26 @@ class AxisActivation:
     @classmethod
     def from_config(cls, config: dict[str, str]) -> AxisActivation:
         return AXIS_ACTIVATIONS[config["name"]]
+
+
+def _sum_of_terms(ops: Any, e: Any, axes: tuple[int, ...], count: int) -> Any:
+    """The sum of float32 terms 0 <= e <= 1 (along ``axes``, ``count`` of them) to about one
+    rounding, whatever order the reduction takes: their leading bits, on a grid of
+    2**-(24 - ceil(log2(count))), add up exactly; the rest is below one grid step each."""
+    scale = 2.0 ** (24 - max(1, math.ceil(math.log2(max(count, 2)))))
+    lead = ops.floor(e * scale) * (1 / scale)
+    return ops.sum(lead, axes) + ops.sum(e - lead, axes)
+
+
+def _count(x: Any, axes: tuple[int, ...]) -> int:
+    """The number of elements along ``axes``; 4096 where the shape is not static (a
+    symbolic size is not converted: torch.export would specialize it)."""
+    shape = getattr(x, "shape", None)
+    try:
+        sizes = [shape[a] for a in axes]  # type: ignore[index]
+    except (TypeError, ValueError, IndexError):  # no shape, or one of unknown rank
+        return 4096
+    return math.prod(sizes) if all(type(n) is int for n in sizes) else 4096
 
 
 def _size(x: Any) -> Any:

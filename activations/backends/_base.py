@@ -41,7 +41,7 @@ class Ops:
 
     where(cond, a, b)    one of a, b may be a scalar; the result has the array's dtype
     full_like(x, v)      an array like x filled with v
-    isnan, isinf, abs, exp, expm1, log1p, tanh, erfc, sqrt   elementwise
+    isnan, isinf, abs, exp, expm1, log1p, tanh, erfc, sqrt, floor   elementwise
     hypot(x, c)          sqrt(x*x + c*c) without overflow; c a number or an array that
                          broadcasts against x
     precision(x)         the significand bits of x's dtype (53 for float64), a Python int

@@ -20,6 +20,7 @@ own interval, so that neither branch ever produces inf or NaN for the other's in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["portable_ops"]
@@ -53,11 +54,24 @@ _LN2 = math.log(2.0)
 _EXPM1_TAYLOR = tuple(1 / math.factorial(n) for n in range(2, 12))  # |x| < ln 2: < 2**-30
 _LOG1P_ATANH = tuple(1 / (2 * k + 1) for k in range(1, 10))  # s*s <= 1/9: < 2**-32
 _ERFC_ZERO = 10.5  # erfc(10.5) < 2**-150: 0 in float32
+# The largest finite number by precision (float16, bfloat16, float32, float64)
+_LARGEST = {11: 65504.0, 8: 3.3895313892515355e38, 24: 3.4028234663852886e38,
+            53: 1.7976931348623157e308}  # fmt: skip
+# exp(x) = 2**k exp(r), r = x - k ln 2 with ln 2 = _EXP_LN2_HI + _EXP_LN2_LO, the first of 9
+# bits so that k * _EXP_LN2_HI is exact; exp(r) = 1 + r + r*r*_EXP_POLY(r) on |r| <= ln(2)/2
+# (Moshier's Cephes expf: 1 ULP)
+_EXP_LN2_HI = 0.693359375
+_EXP_LN2_LO = -2.12194440e-4
+_EXP_POLY = (5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3,
+             1.3981999507e-3, 1.9875691500e-4)  # fmt: skip
+_EXP_SPAN = (-104.0, 89.0)  # exp rounds to 0 below, to inf above: k in [-150, 128]
 
 
 def _horner(v: Any, span: tuple[float, float], coef: tuple[float, ...]) -> Any:
     a, b = span
-    s = v * (2 / (b - a)) - (a + b) / (b - a)
+    # v minus the midpoint is exact over most of the span (Sterbenz): s carries one rounding
+    # of its own size, not one of v's (2v/(b - a) - (a + b)/(b - a) would cancel)
+    s = (v - (a + b) / 2) * (2 / (b - a))
     acc = s * coef[-1] + coef[-2]
     for c in reversed(coef[:-2]):
         acc = acc * s + c
@@ -76,8 +90,23 @@ def _narrow(o: Any, x: Any) -> bool:
     return bool(o.precision(x) == 24)
 
 
-def portable_ops(base: Any) -> Any:
-    """``base`` (an op set) with expm1, log1p, tanh, erfc and hypot from elementary ops."""
+def portable_ops(
+    base: Any,
+    *,
+    where_drops_negative_zero: bool = False,
+    floor: Callable[[Any], Any] | None = None,
+    pow2: Callable[[Any], Any] | None = None,
+) -> Any:
+    """``base`` (an op set) with expm1, log1p, tanh, erfc and hypot from elementary ops.
+
+    Quirks of the runtime the graphs are made for:
+
+    - ``where_drops_negative_zero``: its ``where`` returns +0.0 for a -0.0 taken from the
+      second input (onnxruntime); such results are put back.
+    - ``floor`` and ``pow2`` (``2**k`` for integral ``k`` in [-126, 127], exactly): float32
+      ``exp`` is computed from them and arithmetic, for runtimes whose own ``exp`` is not
+      accurate enough or loses NaN (TFLite's XNNPACK kernels: 23 ULP, exp(NaN) = 0).
+    """
 
     def negative_zero(v: Any) -> Any:
         """Where v is -0.0 (a bool array, or a Python bool for a number)."""
@@ -92,6 +121,8 @@ def portable_ops(base: Any) -> Any:
             # (it merges the two selections with `x != 0 ? x : y`) and keeps one from its
             # third: where a may be -0.0, those results are put back through a third input
             r = base.where(cond, a, b)
+            if not where_drops_negative_zero:
+                return r
             na = negative_zero(a)
             if na is False:  # only b may be -0.0: kept
                 return r
@@ -108,8 +139,24 @@ def portable_ops(base: Any) -> Any:
         @staticmethod
         def isinf(x: Any) -> Any:
             # the legacy torch exporter writes isinf as a cast to float64 and IsInf; TFLite
-            # has neither IsInf nor IsNan among its built-ins
-            return base.abs(x) == math.inf
+            # has neither IsInf nor IsNan among its built-ins, and its converter stores an
+            # inf constant as the largest float32 (so not `abs(x) == inf`)
+            return base.abs(x) > _LARGEST[base.precision(x)]
+
+        @staticmethod
+        def exp(x: Any) -> Any:
+            if floor is None or pow2 is None or not _narrow(PortableOps, x):
+                return base.exp(x)
+            o = PortableOps
+            low, high = _EXP_SPAN
+            c = o.where(x < low, low, o.where(x > high, high, x))
+            c = o.where(c == c, c, 0.0)  # the integer path never sees NaN
+            k = floor(c * 1.4426950408889634 + 0.5)
+            r = (c - k * _EXP_LN2_HI) - k * _EXP_LN2_LO
+            e = (r * r) * _series(r, _EXP_POLY) + r + 1
+            half = floor(k * 0.5)  # 2**k in two exact factors, each within [-75, 64]
+            y = (e * pow2(half)) * pow2(k - half)  # one rounding, also to a subnormal
+            return o.where(x == x, y, x)
 
         @staticmethod
         def isnan(x: Any) -> Any:

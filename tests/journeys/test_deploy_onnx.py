@@ -164,3 +164,47 @@ def test_onnx_export_runs_in_onnxruntime_with_the_contracts_numbers(
         if not (same_nan and signs and kept):
             failures.append(f"{name}: NaN, inf or the sign of zero not kept")
     assert not failures, f"{exporter} exporter:\n" + "\n".join(failures)
+
+
+ROWS = """
+import sys
+import numpy as np, torch
+import activations
+
+folder = sys.argv[1]
+rng = np.random.default_rng(0)
+
+
+class Rows(torch.nn.Module):
+    def forward(self, x):
+        return activations.softmax(x), activations.log_softmax(x)
+
+
+for n, rows in ((8, 5000), (1000, 100)):  # rows of normal logits, spread as a model's are
+    x = (rng.standard_normal((rows, n)) * 3).astype(np.float32)
+    torch.onnx.export(Rows(), (torch.from_numpy(x),), f"{folder}/rows{n}.onnx", dynamo=True)
+    exact = [t.numpy() for t in Rows()(torch.from_numpy(x).double())]
+    np.savez(f"{folder}/rows{n}.npz", x, *exact)
+print("exported")
+"""
+
+
+def test_onnx_softmax_rows_within_the_bound(tmp_path: Path) -> None:
+    """softmax and log_softmax along rows of random logits (8 and 1000 wide): the float32
+    graph's sum along the axis keeps the contract's bound whatever order onnxruntime adds in."""
+    require("torch")
+    require("onnxruntime", "torch")
+    require("onnxscript", "torch")
+    import onnxruntime as ort
+
+    run([Journey("onnx_rows", ROWS, argv=(str(tmp_path),), timeout=600)])[0].check()
+    for n in (8, 1000):
+        data = np.load(tmp_path / f"rows{n}.npz")
+        path = str(tmp_path / f"rows{n}.onnx")
+        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        outputs = session.run(None, {session.get_inputs()[0].name: data["arr_0"]})
+        for name, got, exact in zip(
+            ("softmax", "log_softmax"), outputs, (data["arr_1"], data["arr_2"]), strict=True
+        ):
+            err = float(ulps(got, exact).max())
+            assert err <= BOUNDS["float32"][0], f"{name} along rows of {n}: {err:.2f} ULP"

@@ -62,7 +62,7 @@ class NamespaceOps:
         self.xp = xp
         self.isnan, self.isinf, self.abs = xp.isnan, xp.isinf, xp.abs
         self.exp, self.expm1, self.log1p, self.tanh = xp.exp, xp.expm1, xp.log1p, xp.tanh
-        self.sqrt, self.log = xp.sqrt, xp.log
+        self.sqrt, self.log, self.floor = xp.sqrt, xp.log, xp.floor
         self.full_like = xp.full_like
         self.permute = xp.permute_dims
         native = _native_erfc(xp)

@@ -48,6 +48,7 @@ class JaxOps:
     tanh = staticmethod(jnp.tanh)
     erfc = staticmethod(jsp.erfc)
     sqrt = staticmethod(jnp.sqrt)
+    floor = staticmethod(jnp.floor)
     hypot = staticmethod(jnp.hypot)
     log = staticmethod(jnp.log)
     stop_gradient = staticmethod(jax.lax.stop_gradient)

@@ -47,6 +47,7 @@ class NumpyOps:
     log1p = staticmethod(np.log1p)
     tanh = staticmethod(np.tanh)
     sqrt = staticmethod(np.sqrt)
+    floor = staticmethod(np.floor)
     hypot = staticmethod(np.hypot)
     erfc = staticmethod(_erfc)
     log = staticmethod(np.log)

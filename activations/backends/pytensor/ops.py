@@ -54,6 +54,7 @@ class PytensorOps:
     tanh = staticmethod(pt.tanh)
     erfc = staticmethod(pt.erfc)
     sqrt = staticmethod(pt.sqrt)
+    floor = staticmethod(pt.floor)
     log = staticmethod(pt.log)
     stop_gradient = staticmethod(zero_grad)
 

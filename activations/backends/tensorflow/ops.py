@@ -87,6 +87,7 @@ class TensorflowOps:
     tanh = staticmethod(tf.tanh)
     erfc = staticmethod(tf.math.erfc)
     sqrt = staticmethod(tf.sqrt)
+    floor = staticmethod(tf.math.floor)
     log = staticmethod(tf.math.log)
     stop_gradient = staticmethod(tf.stop_gradient)
 
@@ -274,12 +275,18 @@ class TensorflowBackend(Backend):
 BACKEND = TensorflowBackend()
 
 
+def _pow2(k: Any) -> Any:
+    """2**k for integral float32 k in [-126, 127], exactly: the bits of the float."""
+    return tf.bitcast(tf.cast(k + 127, tf.int32) * (1 << 23), tf.float32)
+
+
 class _PortableBackend(TensorflowBackend):
     """Inside ``activations.portable()``: float32 computed in float32 with elementary ops
-    (backends/_portable.py), graphs that TFLite's built-in ops can hold."""
+    (backends/_portable.py), graphs that TFLite's built-in ops can hold; exp among them, as
+    the XNNPACK kernels that run TFLite's EXP are 23 ULP off and map NaN to 0."""
 
     precise = "float32"
-    ops: Any = portable_ops(TensorflowOps)
+    ops: Any = portable_ops(TensorflowOps, floor=tf.math.floor, pow2=_pow2)
     natives: ClassVar[Mapping[str, Any]] = {}
 
 

@@ -66,6 +66,7 @@ class TorchOps:
     tanh = staticmethod(torch.tanh)
     erfc = staticmethod(torch.special.erfc)
     sqrt = staticmethod(torch.sqrt)
+    floor = staticmethod(torch.floor)
     log = staticmethod(torch.log)
 
     @staticmethod
@@ -120,7 +121,7 @@ class TorchBackend(Backend):
         return a.sum(dim=axes).reshape(shape)
 
     def exported(self) -> Backend | None:
-        return _PORTABLE if self is BACKEND and _onnx_export() else None
+        return _PORTABLE if self is BACKEND and _exporting() else None
 
     def smooth_dtype(self, x: Any, dtype: str) -> str:
         if x.device.type == "mps":  # no float64 there
@@ -242,7 +243,7 @@ class _PortableBackend(TorchBackend):
     writes torch.threshold as ONNX Relu, which gives -0.0 for -0.0)."""
 
     precise = "float32"
-    ops: Any = portable_ops(TorchOps)
+    ops: Any = portable_ops(TorchOps, where_drops_negative_zero=True)
     natives: ClassVar[Mapping[str, Any]] = {}
     value = Backend.value
     derivative = Backend.derivative
@@ -268,7 +269,7 @@ def _in_onnx_exporter() -> bool:
     return onnx is not None and bool(onnx.is_in_onnx_export())
 
 
-def _onnx_export() -> bool:
+def _exporting() -> bool:
     """Whether this call computes for an exported graph: an ONNX exporter traces it, or an
     ``activations.portable()`` block is open (not read while Dynamo traces, which cannot
     trace a ContextVar: torch.compile's graphs run in torch itself)."""
