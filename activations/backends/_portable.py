@@ -54,9 +54,7 @@ _LN2 = math.log(2.0)
 _EXPM1_TAYLOR = tuple(1 / math.factorial(n) for n in range(2, 12))  # |x| < ln 2: < 2**-30
 _LOG1P_ATANH = tuple(1 / (2 * k + 1) for k in range(1, 10))  # s*s <= 1/9: < 2**-32
 _ERFC_ZERO = 10.5  # erfc(10.5) < 2**-150: 0 in float32
-# The largest finite number by precision (float16, bfloat16, float32, float64)
-_LARGEST = {11: 65504.0, 8: 3.3895313892515355e38, 24: 3.4028234663852886e38,
-            53: 1.7976931348623157e308}  # fmt: skip
+_LARGEST_FLOAT32 = 3.4028234663852886e38
 # exp(x) = 2**k exp(r), r = x - k ln 2 with ln 2 = _EXP_LN2_HI + _EXP_LN2_LO, the first of 9
 # bits so that k * _EXP_LN2_HI is exact; exp(r) = 1 + r + r*r*_EXP_POLY(r) on |r| <= ln(2)/2
 # (Moshier's Cephes expf: 1 ULP)
@@ -140,8 +138,11 @@ def portable_ops(
         def isinf(x: Any) -> Any:
             # the legacy torch exporter writes isinf as a cast to float64 and IsInf; TFLite
             # has neither IsInf nor IsNan among its built-ins, and its converter stores an
-            # inf constant as the largest float32 (so not `abs(x) == inf`)
-            return base.abs(x) > _LARGEST[base.precision(x)]
+            # inf constant as the largest float32 (so not `abs(x) == inf` there); torch's
+            # default exporter writes constants as float32 (the largest float64 is inf there)
+            if _narrow(PortableOps, x):
+                return base.abs(x) > _LARGEST_FLOAT32
+            return base.abs(x) == math.inf
 
         @staticmethod
         def exp(x: Any) -> Any:

@@ -208,3 +208,67 @@ def test_onnx_softmax_rows_within_the_bound(tmp_path: Path) -> None:
         ):
             err = float(ulps(got, exact).max())
             assert err <= BOUNDS["float32"][0], f"{name} along rows of {n}: {err:.2f} ULP"
+
+
+FLOAT64 = """
+import sys, json
+import numpy as np, torch
+import activations
+
+exporter, folder, names = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+special = [-0.0, 0.0, np.nan, np.inf, -np.inf, 1e308, -1e308, 5e-324, -5e-324]
+x = np.concatenate([np.array(special), np.linspace(-30, 30, 6001), np.geomspace(1e-12, 1e12, 500)])
+
+
+class Model(torch.nn.Module):
+    def forward(self, t):
+        return tuple(getattr(activations, n)(t) for n in names)
+
+
+t = torch.from_numpy(np.concatenate([x, -x[len(special):]]))
+torch.onnx.export(Model(), (t,), f"{folder}/model.onnx", dynamo=exporter == "dynamo")
+with torch.no_grad():
+    np.savez(f"{folder}/eager.npz", t.numpy(), *[y.numpy() for y in Model()(t)])
+print("exported")
+"""
+
+# gelu on float64 cannot run in onnxruntime (no float64 Erf): docs/deploying.md
+FLOAT64_NAMES = [n for n, s in CATALOG.items() if s.defaults is not None and n != "gelu"]
+
+
+@pytest.mark.parametrize("exporter", ["dynamo", "legacy"])
+def test_onnx_float64_keeps_float64_and_the_special_values(tmp_path: Path, exporter: str) -> None:
+    """float64 graphs: NaN, +-inf and the sign of zero as eager; values within the float64
+    bound (the default exporter writes Python constants as float32: 2e-7 relative there)."""
+    require("torch")
+    require("onnxruntime", "torch")
+    require("onnxscript", "torch")
+    import json
+
+    import onnxruntime as ort
+
+    argv = (exporter, str(tmp_path), json.dumps(FLOAT64_NAMES))
+    run([Journey("onnx_float64", FLOAT64, argv=argv, timeout=600)])[0].check()
+    data = np.load(tmp_path / "eager.npz")
+    x = data["arr_0"]
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    outputs = session.run(None, {session.get_inputs()[0].name: x})
+    failures = []
+    for i, (name, got) in enumerate(zip(FLOAT64_NAMES, outputs, strict=True)):
+        eager = data[f"arr_{i + 1}"]
+        assert got.dtype == np.float64, name
+        nan = np.isnan(eager)
+        # infinities, and the zeros at special inputs (a tiny result may round either way)
+        limits = ~nan & (np.isinf(eager) | ((eager == 0) & ((x == 0) | np.isinf(x))))
+        wrong = (np.isnan(got) != nan) | (limits & (got != eager))
+        if wrong.any():
+            failures.append(f"{name}: NaN or a limit not kept at x = {x[wrong][:3]}")
+        elif not np.array_equal(np.signbit(got[limits]), np.signbit(eager[limits])):
+            failures.append(f"{name}: the sign of zero not kept")
+        fine = ~nan & ~limits
+        scale = np.spacing(np.maximum(np.abs(eager[fine]), 2.0**-10))
+        err = np.abs(got[fine] - eager[fine]) / scale
+        bound = BOUNDS["float64"][0] if exporter == "legacy" else 2e-7 / 2.0**-52
+        if err.max() > bound:
+            failures.append(f"{name}: {err.max():.1f} float64 ULP")
+    assert not failures, "\n".join(failures)
