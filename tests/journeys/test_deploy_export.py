@@ -198,7 +198,7 @@ import tensorflow as tf, keras, activations, activations.keras as AK
 x = np.concatenate([grid, np.linspace(-120, 120, 2001, dtype=f32)]).reshape(-1, 1)
 inputs = keras.Input((1,), batch_size=len(x))
 model = keras.Model(inputs, [AK.Activation(n)(inputs) for n in names])
-with activations.portable():  # the process's first call
+with activations.portable():  # the first computation of the process: the converter traces
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     flatbuffer = converter.convert()
