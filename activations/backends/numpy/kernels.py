@@ -9,11 +9,18 @@ contract names (signed zeros, NaN of both signs, +-inf, subnormals) at every pos
 SIMD loops and their tails. A kernel that fails the probe is not used and the generic formula
 runs instead; the conformance tests check the kernels that are used.
 
+Compiled kernels come first: the ufuncs of the C extension ``_ufuncs`` (relu, its derivative and
+its vjp for float16, float32 and float64, each one pass over memory), built by ``pip install``
+where a C compiler is present. They pass the same probe; where the extension is absent (no
+compiler at install time), fails the probe, or ``ACTIVATIONS_NUMPY_KERNELS=0`` is set when
+this module is imported, the NumPy kernels below run instead (the same bits, slower).
+
 Large arrays are split between threads (NumPy's ufuncs release the GIL): see ``threads``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -22,9 +29,25 @@ import numpy as np
 from .errstate import ignore, restore
 from .threads import PARALLEL_MIN, parallel
 
-__all__ = ["RELU", "fits"]
+__all__ = ["COMPILED", "RELU", "fits"]
 
 Kernel = Callable[..., Any]
+
+
+def _load_compiled() -> Any:
+    """The C extension's module, or None (not built, or turned off by the environment)."""
+    if os.environ.get("ACTIVATIONS_NUMPY_KERNELS", "").strip() == "0":
+        return None
+    try:
+        from . import _ufuncs
+    except ImportError:
+        return None
+    return _ufuncs
+
+
+_compiled = _load_compiled()
+COMPILED: bool = _compiled is not None
+"""Whether the compiled ufuncs are loaded (they are used for each dtype that passes the probe)."""
 
 # Below this size one ufunc call dominates: zeros of x's shape are cached so that maximum takes
 # its vectorised array-array loop (the array-scalar loop is not vectorised in NumPy 2.x).
@@ -165,6 +188,36 @@ def _vjp_nan(x: np.ndarray, dout: np.ndarray, out: np.ndarray) -> None:
         np.copyto(out, dout * x, where=nan)
 
 
+def _threaded_unary(ufunc: Any) -> Kernel:
+    """``ufunc(x[, out])``, split between threads from PARALLEL_MIN elements."""
+
+    def kernel(x: np.ndarray, out: np.ndarray | None = None) -> Any:
+        if x.size >= PARALLEL_MIN:
+            result = np.empty_like(x) if out is None else out
+            if not parallel(ufunc, x, result):
+                ufunc(x, result)
+            return result
+        return ufunc(x) if out is None else ufunc(x, out)
+
+    kernel.__name__ = f"compiled_{ufunc.__name__}"
+    return kernel
+
+
+def _threaded_binary(ufunc: Any) -> Kernel:
+    """``ufunc(x, dout)``, split between threads from PARALLEL_MIN elements."""
+
+    def kernel(x: np.ndarray, dout: np.ndarray) -> Any:
+        if x.size >= PARALLEL_MIN:
+            result = np.empty_like(x)
+            if not parallel(ufunc, x, dout, result):
+                ufunc(x, dout, result)
+            return result
+        return ufunc(x, dout)
+
+    kernel.__name__ = f"compiled_{ufunc.__name__}"
+    return kernel
+
+
 class _Relu:
     """The relu kernels that passed the probe, by dtype (None where the formula must run)."""
 
@@ -175,6 +228,13 @@ class _Relu:
         # for dtypes whose value kernel is maximum(x, zeros): the kernel's cached zeros by
         # shape (arrays up to _SMALL elements), so that a caller can skip the kernel's frame
         self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}
+        # for dtypes whose kernel is a compiled ufunc: the ufunc itself, by kind, which a
+        # caller may call directly on arrays of fewer than PARALLEL_MIN elements
+        self.ufuncs: dict[str, dict[np.dtype[Any], Any]] = {
+            "value": {},
+            "derivative": {},
+            "vjp": {},
+        }
 
     def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
         """Keep the kernels that agree bit for bit with ``reference(kind, x, dout)`` on this NumPy.
@@ -182,25 +242,59 @@ class _Relu:
         ``reference`` is the generic implementation of the catalog's relu (value, derivative, vjp).
         """
         with np.errstate(all="ignore"):
-            for name in ("float32", "float64"):
+            for name in ("float16", "float32", "float64"):
                 dtype = np.dtype(name)
                 samples = _samples(dtype)
-                refs = [(x, reference("value", x, None)) for x in samples]
-                for zero_first in (False, True):
-                    kernel, zeros = _relu_value(zero_first)
-                    if all(_same(kernel(x), y) for x, y in refs):
-                        self.value[dtype] = kernel
-                        if not zero_first:
-                            self.small[dtype] = zeros
-                        break
-                if all(_nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples):
-                    self.derivative[dtype] = _relu_d
                 douts = [np.roll(x, 3)[::-1].copy() for x in samples]
-                if all(
-                    _nan_same(_relu_vjp(x, g), reference("vjp", x, g))
-                    for x, g in zip(samples, douts, strict=True)
+                refs = [(x, reference("value", x, None)) for x in samples]
+                drefs = [reference("derivative", x, None) for x in samples]
+                vrefs = [reference("vjp", x, g) for x, g in zip(samples, douts, strict=True)]
+                if _compiled is not None:
+                    self._probe_compiled(dtype, samples, douts, refs, drefs, vrefs)
+                if name == "float16":
+                    continue  # NumPy's own kernels serve float32 and float64 only
+                if dtype not in self.value:
+                    for zero_first in (False, True):
+                        kernel, zeros = _relu_value(zero_first)
+                        if all(_same(kernel(x), y) for x, y in refs):
+                            self.value[dtype] = kernel
+                            if not zero_first:
+                                self.small[dtype] = zeros
+                            break
+                if dtype not in self.derivative and all(
+                    _nan_same(_relu_d(x), d) for x, d in zip(samples, drefs, strict=True)
+                ):
+                    self.derivative[dtype] = _relu_d
+                if dtype not in self.vjp and all(
+                    _nan_same(_relu_vjp(x, g), v)
+                    for x, g, v in zip(samples, douts, vrefs, strict=True)
                 ):
                     self.vjp[dtype] = _relu_vjp
+
+    def _probe_compiled(
+        self,
+        dtype: np.dtype[Any],
+        samples: list[np.ndarray],
+        douts: list[np.ndarray],
+        refs: list[tuple[np.ndarray, Any]],
+        drefs: list[Any],
+        vrefs: list[Any],
+    ) -> None:
+        assert _compiled is not None
+        value, derivative, vjp = _compiled.relu, _compiled.relu_derivative, _compiled.relu_vjp
+        if all(_same(value(x), y) for x, y in refs) and all(
+            _same(value(x, np.empty_like(x)), y) for x, y in refs
+        ):
+            self.value[dtype] = _threaded_unary(value)
+            self.ufuncs["value"][dtype] = value
+        if all(_nan_same(derivative(x), d) for x, d in zip(samples, drefs, strict=True)):
+            self.derivative[dtype] = _threaded_unary(derivative)
+            self.ufuncs["derivative"][dtype] = derivative
+        if all(
+            _nan_same(vjp(x, g), v) for x, g, v in zip(samples, douts, vrefs, strict=True)
+        ):
+            self.vjp[dtype] = _threaded_binary(vjp)
+            self.ufuncs["vjp"][dtype] = vjp
 
 
 RELU = _Relu()

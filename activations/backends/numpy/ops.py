@@ -131,14 +131,20 @@ class NumpyBackend(Backend):
         _probe(spec)
         table = getattr(native, kind)
         generic = getattr(self, kind)
+        # compiled ufuncs by dtype, called directly below PARALLEL_MIN elements (one C call)
+        direct = native.ufuncs[kind]
+        big = PARALLEL_MIN
         if kind == "value":
             small, maximum = native.small, np.maximum
 
             def value(x: Any, out: Any = None) -> Any:
                 # the small-array kernel inline (~250 ns of a 1 us call)
                 dtype = getattr(x, "dtype", None)
-                by_shape = small.get(dtype)
+                uf = direct.get(dtype)
                 if out is None:
+                    if uf is not None and x.size < big:
+                        return uf(x)
+                    by_shape = small.get(dtype)
                     if by_shape is not None:
                         zeros = by_shape.get(x.shape)
                         if zeros is not None:
@@ -148,6 +154,9 @@ class NumpyBackend(Backend):
                 if out is not x:
                     self._check_out(spec, np.asarray(x), out)
                 try:  # in place: NumPy itself refuses a read-only x or one that is no array
+                    if uf is not None and x.size < big:
+                        return uf(x, out)
+                    by_shape = small.get(dtype)
                     if by_shape is not None:
                         zeros = by_shape.get(x.shape)
                         if zeros is not None:
@@ -162,13 +171,29 @@ class NumpyBackend(Backend):
         if kind == "derivative":
 
             def derivative(x: Any) -> Any:
-                k = table.get(getattr(x, "dtype", None))
+                dtype = getattr(x, "dtype", None)
+                uf = direct.get(dtype)
+                if uf is not None and x.size < big:
+                    return uf(x)
+                k = table.get(dtype)
                 return generic(spec, x, params) if k is None else k(x)
 
             return derivative
 
+        ndarray = np.ndarray
+
         def vjp(x: Any, dout: Any) -> Any:
-            k = table.get(getattr(x, "dtype", None))
+            dtype = getattr(x, "dtype", None)
+            uf = direct.get(dtype)
+            if (
+                uf is not None
+                and type(dout) is ndarray
+                and dout.dtype == dtype
+                and dout.shape == x.shape
+                and x.size < big
+            ):
+                return uf(x, dout)
+            k = table.get(dtype)
             if k is None or not kernels.fits(x, dout):
                 return generic(spec, x, dout, params)
             return k(x, dout)

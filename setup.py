@@ -1,0 +1,62 @@
+"""The optional C extension: relu's NumPy ufuncs (activations/backends/numpy/_ufuncs.c).
+
+Everything else is in pyproject.toml. Where the extension cannot be compiled (no compiler, no
+Python headers), the build says so and goes on without it: the package then runs its
+pure-NumPy kernels, which give the same bits.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+try:
+    from setuptools.errors import CCompilerError, CompileError, ExecError, PlatformError
+except ImportError:  # pragma: no cover - setuptools older than 59
+    from distutils.errors import (  # type: ignore[no-redef]
+        CCompilerError,
+        CompileError,
+        DistutilsExecError as ExecError,
+        DistutilsPlatformError as PlatformError,
+    )
+
+_FAILURES = (CCompilerError, CompileError, ExecError, PlatformError, OSError, ValueError)
+_WARNING = (
+    "WARNING: the C extension activations.backends.numpy._ufuncs was not built ({}); "
+    "activations uses its pure-NumPy kernels instead (same results, slower relu)."
+)
+
+
+class optional_build_ext(build_ext):
+    """build_ext that leaves the extension out, with a warning, when it cannot be compiled."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except _FAILURES as exc:
+            print(_WARNING.format(exc), file=sys.stderr)
+
+    def build_extension(self, ext: Extension) -> None:
+        import numpy
+
+        ext.include_dirs.append(numpy.get_include())
+        if self.compiler.compiler_type == "unix":
+            ext.extra_compile_args += ["-O3"]
+        try:
+            super().build_extension(ext)
+        except _FAILURES as exc:
+            print(_WARNING.format(exc), file=sys.stderr)
+
+
+setup(
+    ext_modules=[
+        Extension(
+            "activations.backends.numpy._ufuncs",
+            sources=["activations/backends/numpy/_ufuncs.c"],
+            define_macros=[("NPY_TARGET_VERSION", "NPY_1_22_API_VERSION")],
+        )
+    ],
+    cmdclass={"build_ext": optional_build_ext},
+)
