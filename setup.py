@@ -11,16 +11,7 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
-
-try:
-    from setuptools.errors import CCompilerError, CompileError, ExecError, PlatformError
-except ImportError:  # pragma: no cover - setuptools older than 59
-    from distutils.errors import (  # type: ignore[no-redef]
-        CCompilerError,
-        CompileError,
-        DistutilsExecError as ExecError,
-        DistutilsPlatformError as PlatformError,
-    )
+from setuptools.errors import CCompilerError, CompileError, ExecError, PlatformError
 
 _FAILURES = (CCompilerError, CompileError, ExecError, PlatformError, OSError, ValueError)
 _WARNING = (
