@@ -290,9 +290,7 @@ class _Relu:
         if all(_nan_same(derivative(x), d) for x, d in zip(samples, drefs, strict=True)):
             self.derivative[dtype] = _threaded_unary(derivative)
             self.ufuncs["derivative"][dtype] = derivative
-        if all(
-            _nan_same(vjp(x, g), v) for x, g, v in zip(samples, douts, vrefs, strict=True)
-        ):
+        if all(_nan_same(vjp(x, g), v) for x, g, v in zip(samples, douts, vrefs, strict=True)):
             self.vjp[dtype] = _threaded_binary(vjp)
             self.ufuncs["vjp"][dtype] = vjp
 
