@@ -135,8 +135,13 @@ _ZEROS = {np.dtype(n): _zero_of(np.dtype(n)) for n in ("float32", "float64")}
 
 def _relu_d(x: np.ndarray) -> Any:
     if x.size <= 128:
-        # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept
-        return np.heaviside(x, _ZEROS[x.dtype])
+        # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept (a signalling NaN raises
+        # "invalid" in heaviside: silenced, as the formula is)
+        token = ignore()
+        try:
+            return np.heaviside(x, _ZEROS[x.dtype])
+        finally:
+            restore(token)
     if x.size >= PARALLEL_MIN:
         out = np.empty_like(x)
         if parallel(_relu_d_span, x, out):
