@@ -13,7 +13,16 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.errors import CCompilerError, CompileError, ExecError, PlatformError
 
-_FAILURES = (CCompilerError, CompileError, ExecError, PlatformError, OSError, ValueError)
+# no compiler, a compiler that fails, no Python headers, no NumPy to build against
+_FAILURES = (
+    CCompilerError,
+    CompileError,
+    ExecError,
+    PlatformError,
+    OSError,
+    ValueError,
+    ImportError,
+)
 _WARNING = (
     "WARNING: the C extension activations.backends.numpy._ufuncs was not built ({}); "
     "activations uses its pure-NumPy kernels instead (same results, slower relu)."
@@ -21,13 +30,27 @@ _WARNING = (
 
 
 class optional_build_ext(build_ext):
-    """build_ext that leaves the extension out, with a warning, when it cannot be compiled."""
+    """build_ext that leaves the extension out, with a warning, when it cannot be compiled.
+
+    A failed extension is also dropped from ``self.extensions``, so that the build's list of
+    outputs (which editable installs and wheels copy) does not name it.
+    """
 
     def run(self) -> None:
         try:
             super().run()
         except _FAILURES as exc:
             print(_WARNING.format(exc), file=sys.stderr)
+            self.extensions = []
+
+    def build_extensions(self) -> None:
+        self.check_extensions_list(self.extensions)
+        for ext in list(self.extensions):
+            try:
+                self.build_extension(ext)
+            except _FAILURES as exc:
+                print(_WARNING.format(exc), file=sys.stderr)
+                self.extensions.remove(ext)
 
     def build_extension(self, ext: Extension) -> None:
         import numpy
@@ -35,10 +58,7 @@ class optional_build_ext(build_ext):
         ext.include_dirs.append(numpy.get_include())
         if self.compiler.compiler_type == "unix":
             ext.extra_compile_args += ["-O3"]
-        try:
-            super().build_extension(ext)
-        except _FAILURES as exc:
-            print(_WARNING.format(exc), file=sys.stderr)
+        super().build_extension(ext)
 
 
 setup(

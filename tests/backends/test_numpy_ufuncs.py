@@ -251,12 +251,21 @@ def _pure_kernels(dtype: str) -> dict[str, Callable[..., Any]]:
     return {"value": value, "derivative": K._relu_d, "vjp": K._relu_vjp}
 
 
-SIZES = [0, 1, 16, 1000, 4133, T.PARALLEL_MIN - 1, T.PARALLEL_MIN + 7]
+# every branch: one ufunc call, the compiled kernels' threads (from COMPILED_PARALLEL_BYTES),
+# the pure kernels' threads (from PARALLEL_MIN elements)
+SIZES = [0, 1, 16, 1000, 4133, "threads-1", "threads+7", T.PARALLEL_MIN + 7]
+
+
+def _size(n: int | str, dtype: str) -> int:
+    if isinstance(n, int):
+        return n
+    return K.COMPILED_PARALLEL_BYTES // np.dtype(dtype).itemsize + int(n[len("threads") :])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)
-def test_public_calls_match_the_formula(dtype: str, n: int) -> None:
+def test_public_calls_match_the_formula(dtype: str, n: int | str) -> None:
+    n = _size(n, dtype)
     x = _x(n, dtype)
     g = _x(n, dtype, seed=11)
     before = x.copy()
@@ -304,8 +313,8 @@ def test_public_calls_in_every_layout(dtype: str, layout: str) -> None:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_large_layouts_take_the_formula(dtype: str) -> None:
-    """Above PARALLEL_MIN: contiguous arrays split between threads, the others one call."""
-    n = T.PARALLEL_MIN + 13
+    """Large arrays: contiguous ones split between threads, the others one call."""
+    n = max(T.PARALLEL_MIN, K.COMPILED_PARALLEL_BYTES // np.dtype(dtype).itemsize // 2) + 13
     base = _x(2 * n, dtype).reshape(2, n)
     g = _x(2 * n, dtype, seed=2).reshape(2, n)
     for x, dout in ((base, g), (base.T, g.T), (base[:, ::2], g[:, ::2]), (base[::-1], g)):

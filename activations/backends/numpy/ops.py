@@ -131,9 +131,9 @@ class NumpyBackend(Backend):
         _probe(spec)
         table = getattr(native, kind)
         generic = getattr(self, kind)
-        # compiled ufuncs by dtype, called directly below PARALLEL_MIN elements (one C call)
+        # compiled ufuncs by dtype, called directly on arrays that one thread serves best
         direct = native.ufuncs[kind]
-        big = PARALLEL_MIN
+        big = kernels.COMPILED_PARALLEL_BYTES
         if kind == "value":
             small, maximum = native.small, np.maximum
 
@@ -142,7 +142,7 @@ class NumpyBackend(Backend):
                 dtype = getattr(x, "dtype", None)
                 uf = direct.get(dtype)
                 if out is None:
-                    if uf is not None and x.size < big:
+                    if uf is not None and x.nbytes < big:
                         return uf(x)
                     by_shape = small.get(dtype)
                     if by_shape is not None:
@@ -154,7 +154,7 @@ class NumpyBackend(Backend):
                 if out is not x:
                     self._check_out(spec, np.asarray(x), out)
                 try:  # in place: NumPy itself refuses a read-only x or one that is no array
-                    if uf is not None and x.size < big:
+                    if uf is not None and x.nbytes < big:
                         return uf(x, out)
                     by_shape = small.get(dtype)
                     if by_shape is not None:
@@ -173,7 +173,7 @@ class NumpyBackend(Backend):
             def derivative(x: Any) -> Any:
                 dtype = getattr(x, "dtype", None)
                 uf = direct.get(dtype)
-                if uf is not None and x.size < big:
+                if uf is not None and x.nbytes < big:
                     return uf(x)
                 k = table.get(dtype)
                 return generic(spec, x, params) if k is None else k(x)
@@ -190,7 +190,7 @@ class NumpyBackend(Backend):
                 and type(dout) is ndarray
                 and dout.dtype == dtype
                 and dout.shape == x.shape
-                and x.size < big
+                and x.nbytes < big
             ):
                 return uf(x, dout)
             k = table.get(dtype)
