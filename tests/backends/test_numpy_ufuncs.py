@@ -344,3 +344,79 @@ def test_out_errors_unchanged() -> None:
         A.relu(x, out=np.empty(15, "float32"))
     with pytest.raises(TypeError, match="NumPy array"):
         A.relu(x, out=[0.0] * 16)
+
+
+# --- the piecewise-linear family at its default parameters (float32, float64) ---------------
+
+FAMILY = ["relu6", "hardtanh", "leaky_relu"]
+
+
+def _family_generic(name: str, kind: str, x: np.ndarray, *rest: Any) -> np.ndarray:
+    spec = CATALOG[name]
+    with np.errstate(all="ignore"):
+        return np.asarray(getattr(Backend, kind)(NP, spec, x, *rest, spec.bind((), {})))
+
+
+def _family_x(n: int, dtype: str, seed: int = 0) -> np.ndarray:
+    """The special values, the family's kinks (0, +-1, 6) and their neighbours, random ones."""
+    with np.errstate(all="ignore"):  # the largest values become inf; sNaN warns
+        x = _x(n, dtype, seed) * 4
+    kinks = np.array([6.0, -6.0, 1.0, -1.0, 0.0, -0.0], dtype)
+    near = np.concatenate(
+        [kinks, np.nextafter(kinks, np.inf, dtype=dtype), np.nextafter(kinks, -np.inf, dtype=dtype)]
+    )
+    k = min(n, len(near))
+    x[-k:] = near[:k] if k else x[-k:]
+    return x
+
+
+@pytest.mark.parametrize("name", FAMILY)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_family_ufuncs_special_values_every_pair(U: Any, name: str, dtype: str) -> None:
+    s = np.concatenate([_special(dtype), _family_x(18, dtype)])
+    x, g = (a.ravel() for a in np.meshgrid(s, s))
+    _same(getattr(U, name)(x), _family_generic(name, "value", x))
+    _nan_same(getattr(U, f"{name}_derivative")(x), _family_generic(name, "derivative", x))
+    _nan_same(getattr(U, f"{name}_vjp")(x, g), _family_generic(name, "vjp", x, g))
+
+
+def test_family_kernels_kept_by_the_probe() -> None:
+    for name in FAMILY:
+        A.get(name)(np.zeros(3))
+    if PURE or OFF:
+        assert not K.FAMILY
+        return
+    _compiled()
+    for name in FAMILY:
+        for kind, table in K.FAMILY[name].ufuncs.items():
+            assert set(table) == {np.dtype("float32"), np.dtype("float64")}, (name, kind)
+
+
+@pytest.mark.parametrize("name", FAMILY)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1, 17, 4133, "threads+7"])
+def test_family_public_calls_match_the_formula(name: str, dtype: str, n: int | str) -> None:
+    n = _size(n, dtype)
+    f = A.get(name)
+    x = _family_x(n, dtype)
+    g = _family_x(n, dtype, seed=4)[::-1].copy()
+    want = _family_generic(name, "value", x)
+    _same(f(x), want)
+    _nan_same(f.derivative(x), _family_generic(name, "derivative", x))
+    _nan_same(f.vjp(x, g), _family_generic(name, "vjp", x, g))
+    y = x.copy()
+    assert f(y, out=y) is y
+    _same(y, want)
+
+
+@pytest.mark.parametrize("name", FAMILY)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_family_public_calls_in_every_layout(name: str, layout: str) -> None:
+    f = A.get(name)
+    for dtype in ("float32", "float64"):
+        with np.errstate(all="ignore"):
+            x = _layout(dtype, layout) * 4
+        g = _x(max(x.size, 1), dtype, seed=3)[: x.size].reshape(x.shape)
+        _same(f(x), _family_generic(name, "value", x))
+        _nan_same(f.derivative(x), _family_generic(name, "derivative", x))
+        _nan_same(f.vjp(x, g), _family_generic(name, "vjp", x, g))

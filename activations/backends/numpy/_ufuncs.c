@@ -54,6 +54,40 @@ static inline void clear_invalid(void) { feclearexcept(FE_INVALID); }
 FLOAT_OPS(float, f)
 FLOAT_OPS(double, d)
 
+/* The piecewise-linear family at its default parameters (float32 and float64): relu6,
+ * hardtanh(-1, 1) and leaky_relu(0.01); NaN x gives x in each value and derivative. The
+ * slope is 0.01 rounded to the dtype, as the formula's x * 0.01 computes it. */
+#define FAMILY_OPS(T, SUF)                                                                 \
+    static inline T relu6_##SUF(T x) { return x <= (T)0 ? (T)0 : (x >= (T)6 ? (T)6 : x); } \
+    static inline T drelu6_##SUF(T x)                                                      \
+    {                                                                                      \
+        T d = x >= (T)6 ? (T)0 : (T)1;                                                     \
+        d = x <= (T)0 ? (T)0 : d;                                                          \
+        return x != x ? x : d;                                                             \
+    }                                                                                      \
+    static inline T vjp_relu6_##SUF(T x, T g) { return g * drelu6_##SUF(x); }             \
+    static inline T hardtanh_##SUF(T x)                                                    \
+    {                                                                                      \
+        return x < (T)-1 ? (T)-1 : (x > (T)1 ? (T)1 : x);                                  \
+    }                                                                                      \
+    static inline T dhardtanh_##SUF(T x)                                                   \
+    {                                                                                      \
+        T d = x >= (T)1 ? (T)0 : (T)1;                                                     \
+        d = x <= (T)-1 ? (T)0 : d;                                                         \
+        return x != x ? x : d;                                                             \
+    }                                                                                      \
+    static inline T vjp_hardtanh_##SUF(T x, T g) { return g * dhardtanh_##SUF(x); }       \
+    static inline T leaky_##SUF(T x) { return x > (T)0 ? x : x * (T)0.01; }                \
+    static inline T dleaky_##SUF(T x)                                                      \
+    {                                                                                      \
+        T d = x > (T)0 ? (T)1 : (T)0.01;                                                   \
+        return x != x ? x : d;                                                             \
+    }                                                                                      \
+    static inline T vjp_leaky_##SUF(T x, T g) { return g * dleaky_##SUF(x); }
+
+FAMILY_OPS(float, f)
+FAMILY_OPS(double, d)
+
 /* float16 bit patterns: sign 0x8000, exponent 0x7c00; +inf is 0x7c00, NaN above it. Written
  * as selects without branches, so that the loops vectorise. */
 typedef npy_uint16 h16;
@@ -165,6 +199,26 @@ BINARY_LOOP(vjp_loop_e, h16, vjp_e, (void)0)
 BINARY_LOOP(vjp_loop_f, float, vjp_f, clear_invalid())
 BINARY_LOOP(vjp_loop_d, double, vjp_d, clear_invalid())
 
+#define FAMILY_LOOPS(NAME)                                                                 \
+    UNARY_LOOP(NAME##_loop_f, float, NAME##_f, clear_invalid())                            \
+    UNARY_LOOP(NAME##_loop_d, double, NAME##_d, clear_invalid())                           \
+    UNARY_LOOP(d##NAME##_loop_f, float, d##NAME##_f, clear_invalid())                      \
+    UNARY_LOOP(d##NAME##_loop_d, double, d##NAME##_d, clear_invalid())                     \
+    BINARY_LOOP(vjp_##NAME##_loop_f, float, vjp_##NAME##_f, clear_invalid())               \
+    BINARY_LOOP(vjp_##NAME##_loop_d, double, vjp_##NAME##_d, clear_invalid())              \
+    static PyUFuncGenericFunction NAME##_funcs[] = {NAME##_loop_f, NAME##_loop_d};         \
+    static PyUFuncGenericFunction d##NAME##_funcs[] = {d##NAME##_loop_f, d##NAME##_loop_d}; \
+    static PyUFuncGenericFunction vjp_##NAME##_funcs[] = {vjp_##NAME##_loop_f,             \
+                                                          vjp_##NAME##_loop_d};
+
+FAMILY_LOOPS(relu6)
+FAMILY_LOOPS(hardtanh)
+FAMILY_LOOPS(leaky)
+
+static char unary_types_fd[] = {NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
+static char binary_types_fd[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE,
+                                 NPY_DOUBLE};
+
 static PyUFuncGenericFunction relu_funcs[] = {relu_loop_e, relu_loop_f, relu_loop_d};
 static PyUFuncGenericFunction drelu_funcs[] = {drelu_loop_e, drelu_loop_f, drelu_loop_d};
 static PyUFuncGenericFunction vjp_funcs[] = {vjp_loop_e, vjp_loop_f, vjp_loop_d};
@@ -179,11 +233,11 @@ static struct PyModuleDef moduledef = {
 };
 
 static int
-add_ufunc(PyObject *m, const char *name, PyUFuncGenericFunction *funcs, char *types, int nin,
-          const char *doc)
+add_ufunc(PyObject *m, const char *name, PyUFuncGenericFunction *funcs, char *types, int ntypes,
+          int nin, const char *doc)
 {
-    PyObject *f = PyUFunc_FromFuncAndData(funcs, no_data, types, 3, nin, 1, PyUFunc_None, name,
-                                          doc, 0);
+    PyObject *f = PyUFunc_FromFuncAndData(funcs, no_data, types, ntypes, nin, 1, PyUFunc_None,
+                                          name, doc, 0);
     if (f == NULL) {
         return -1;
     }
@@ -203,12 +257,30 @@ PyInit__ufuncs(void)
     }
     import_array();
     import_umath();
-    if (add_ufunc(m, "relu", relu_funcs, unary_types, 1,
+    if (add_ufunc(m, "relu", relu_funcs, unary_types, 3, 1,
                   "relu(x): +0 for x <= 0 (-0.0 included), x for x > 0, NaN kept.") < 0 ||
-        add_ufunc(m, "relu_derivative", drelu_funcs, unary_types, 1,
+        add_ufunc(m, "relu_derivative", drelu_funcs, unary_types, 3, 1,
                   "relu'(x): 1 for x > 0, +0 for x <= 0, NaN for NaN.") < 0 ||
-        add_ufunc(m, "relu_vjp", vjp_funcs, binary_types, 2,
-                  "relu_vjp(x, dout): dout * relu'(x), one IEEE multiply.") < 0) {
+        add_ufunc(m, "relu_vjp", vjp_funcs, binary_types, 3, 2,
+                  "relu_vjp(x, dout): dout * relu'(x), one IEEE multiply.") < 0 ||
+        add_ufunc(m, "relu6", relu6_funcs, unary_types_fd, 2, 1,
+                  "relu6(x): +0 for x <= 0, 6 for x >= 6, x between, NaN kept.") < 0 ||
+        add_ufunc(m, "relu6_derivative", drelu6_funcs, unary_types_fd, 2, 1,
+                  "relu6'(x): 1 for 0 < x < 6, +0 elsewhere, NaN for NaN.") < 0 ||
+        add_ufunc(m, "relu6_vjp", vjp_relu6_funcs, binary_types_fd, 2, 2,
+                  "relu6_vjp(x, dout): dout * relu6'(x).") < 0 ||
+        add_ufunc(m, "hardtanh", hardtanh_funcs, unary_types_fd, 2, 1,
+                  "hardtanh(x): -1 for x < -1, 1 for x > 1, x between, NaN kept.") < 0 ||
+        add_ufunc(m, "hardtanh_derivative", dhardtanh_funcs, unary_types_fd, 2, 1,
+                  "hardtanh'(x): 1 for -1 < x < 1, +0 elsewhere, NaN for NaN.") < 0 ||
+        add_ufunc(m, "hardtanh_vjp", vjp_hardtanh_funcs, binary_types_fd, 2, 2,
+                  "hardtanh_vjp(x, dout): dout * hardtanh'(x).") < 0 ||
+        add_ufunc(m, "leaky_relu", leaky_funcs, unary_types_fd, 2, 1,
+                  "leaky_relu(x): x for x > 0, x * 0.01 otherwise, NaN kept.") < 0 ||
+        add_ufunc(m, "leaky_relu_derivative", dleaky_funcs, unary_types_fd, 2, 1,
+                  "leaky_relu'(x): 1 for x > 0, 0.01 otherwise, NaN for NaN.") < 0 ||
+        add_ufunc(m, "leaky_relu_vjp", vjp_leaky_funcs, binary_types_fd, 2, 2,
+                  "leaky_relu_vjp(x, dout): dout * leaky_relu'(x).") < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -29,7 +29,7 @@ import numpy as np
 from .errstate import ignore, restore
 from .threads import PARALLEL_MIN, parallel
 
-__all__ = ["COMPILED", "COMPILED_PARALLEL_BYTES", "RELU", "fits"]
+__all__ = ["COMPILED", "COMPILED_PARALLEL_BYTES", "FAMILY", "RELU", "fits"]
 
 Kernel = Callable[..., Any]
 
@@ -308,11 +308,61 @@ class _Relu:
 RELU = _Relu()
 
 
+class _Family:
+    """The compiled kernels of a piecewise-linear activation at its default parameters
+    (relu6, hardtanh, leaky_relu: float32 and float64), kept where they pass the probe."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.value: dict[np.dtype[Any], Kernel] = {}
+        self.derivative: dict[np.dtype[Any], Kernel] = {}
+        self.vjp: dict[np.dtype[Any], Kernel] = {}
+        self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}  # none: see _Relu
+        self.ufuncs: dict[str, dict[np.dtype[Any], Any]] = {
+            "value": {},
+            "derivative": {},
+            "vjp": {},
+        }
+
+    def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
+        """Keep the ufuncs that agree bit for bit with ``reference(kind, x, dout)``."""
+        assert _compiled is not None
+        value = getattr(_compiled, self.name)
+        derivative = getattr(_compiled, f"{self.name}_derivative")
+        vjp = getattr(_compiled, f"{self.name}_vjp")
+        with np.errstate(all="ignore"):
+            for name in ("float32", "float64"):
+                dtype = np.dtype(name)
+                samples = _samples(dtype)
+                douts = [np.roll(x, 3)[::-1].copy() for x in samples]
+                if all(_same(value(x), reference("value", x, None)) for x in samples):
+                    self.value[dtype] = _threaded_unary(value)
+                    self.ufuncs["value"][dtype] = value
+                if all(_nan_same(derivative(x), reference("derivative", x, None)) for x in samples):
+                    self.derivative[dtype] = _threaded_unary(derivative)
+                    self.ufuncs["derivative"][dtype] = derivative
+                if all(
+                    _nan_same(vjp(x, g), reference("vjp", x, g))
+                    for x, g in zip(samples, douts, strict=True)
+                ):
+                    self.vjp[dtype] = _threaded_binary(vjp)
+                    self.ufuncs["vjp"][dtype] = vjp
+
+
+# relu6, hardtanh and leaky_relu at their default parameters: compiled kernels only
+FAMILY: dict[str, _Family] = (
+    {name: _Family(name) for name in ("relu6", "hardtanh", "leaky_relu")}
+    if _compiled is not None
+    else {}
+)
+
+
 def _samples(dtype: np.dtype[Any]) -> list[np.ndarray]:
     info = np.finfo(dtype)
     special = np.array(
         [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1.0, 1.0, info.tiny, -info.tiny,
-         info.smallest_subnormal, -info.smallest_subnormal, info.max, -info.max, 0.5, -2.5],
+         info.smallest_subnormal, -info.smallest_subnormal, info.max, -info.max, 0.5, -2.5,
+         6.0, 7.0, 5.5, -1.5],
         dtype=dtype,
     )  # fmt: skip
     # every special value at every offset of loops unrolled up to 64 lanes, with tails

@@ -85,7 +85,7 @@ class NumpyBackend(Backend):
     name = "numpy"
     precise = "float64"
     ops = NumpyOps
-    natives: ClassVar[Mapping[str, Any]] = {"relu": kernels.RELU}
+    natives: ClassVar[Mapping[str, Any]] = {"relu": kernels.RELU, **kernels.FAMILY}
 
     def dtype_name(self, x: Any) -> str:
         return str(np.asarray(x).dtype.name if not hasattr(x, "dtype") else x.dtype.name)
