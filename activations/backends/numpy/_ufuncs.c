@@ -1,4 +1,5 @@
-/* relu's value, derivative and vjp as NumPy ufuncs: one pass over memory.
+/* relu's value, derivative and vjp as NumPy ufuncs: one pass over memory (and relu6,
+ * hardtanh and leaky_relu at their default parameters, float32 and float64, further down).
  *
  * The formulas are the catalog's (docs/conventions.md), written so that the compiler
  * vectorises the contiguous loops:
@@ -15,7 +16,7 @@
  * raises it too; the contract makes both silent, so each loop clears that flag before NumPy
  * reads it (NumPy clears the flags before a loop and checks them after).
  *
- * The Python side (ufuncs.py) uses these only after a probe proves them equal to the formula.
+ * The Python side (kernels.py) uses these only after a probe proves them equal to the formula.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -13,7 +13,9 @@ Compiled kernels come first: the ufuncs of the C extension ``_ufuncs`` (relu, it
 its vjp for float16, float32 and float64, each one pass over memory), built by ``pip install``
 where a C compiler is present. They pass the same probe; where the extension is absent (no
 compiler at install time), fails the probe, or ``ACTIVATIONS_NUMPY_KERNELS=0`` is set when
-this module is imported, the NumPy kernels below run instead (the same bits, slower).
+this module is imported, the NumPy kernels below run instead (the same bits, slower). relu6,
+hardtanh and leaky_relu at their default parameters (float32, float64) have compiled kernels
+only (``FAMILY``); without the extension they take the generic formula.
 
 Large arrays are split between threads (NumPy's ufuncs release the GIL): see ``threads``.
 """
