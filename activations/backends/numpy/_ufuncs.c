@@ -26,6 +26,7 @@
 #include <numpy/ufuncobject.h>
 
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__SSE__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 1)
 #include <xmmintrin.h>
@@ -78,7 +79,19 @@ FLOAT_OPS(double, d)
         return x != x ? x : d;                                                             \
     }                                                                                      \
     static inline T vjp_hardtanh_##SUF(T x, T g) { return g * dhardtanh_##SUF(x); }       \
-    static inline T leaky_##SUF(T x) { return x > (T)0 ? x : x * (T)0.01; }                \
+    static inline T leaky_##SUF(T x)                                                       \
+    {                                                                                      \
+        /* x * 0.01 for every x, then a select on the bits: written as a branch, the       \
+         * compiler keeps the multiply on one path (it may trap) and does not vectorise */ \
+        T y = x * (T)0.01, r;                                                              \
+        BITS_##SUF xb, yb, m;                                                              \
+        memcpy(&xb, &x, sizeof xb);                                                        \
+        memcpy(&yb, &y, sizeof yb);                                                        \
+        m = (BITS_##SUF)0 - (BITS_##SUF)(x > (T)0);                                        \
+        xb = (xb & m) | (yb & ~m);                                                         \
+        memcpy(&r, &xb, sizeof r);                                                         \
+        return r;                                                                          \
+    }                                                                                      \
     static inline T dleaky_##SUF(T x)                                                      \
     {                                                                                      \
         T d = x > (T)0 ? (T)1 : (T)0.01;                                                   \
@@ -86,6 +99,8 @@ FLOAT_OPS(double, d)
     }                                                                                      \
     static inline T vjp_leaky_##SUF(T x, T g) { return g * dleaky_##SUF(x); }
 
+typedef uint32_t BITS_f;
+typedef uint64_t BITS_d;
 FAMILY_OPS(float, f)
 FAMILY_OPS(double, d)
 
