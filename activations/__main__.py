@@ -391,6 +391,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print("(a fresh copy for out-of-place calls, a copy into an existing array for in-place ones);")
     print("'% bw' is the copy's time over the call's (100% = copy speed); 'mem' is NumPy's peak")
     print("extra memory as a multiple of the input (1.0 = one output array). * = this library.")
+    print("'x idiom' is the time over the fastest reference (idiom or native call) of the same")
+    print("kind (value, in place, derivative, vjp), measured in the same run.")
+    fastest = _bench.fastest_references(results)
     key = None
     for r in results:
         if (r.backend, r.dtype, r.size) != key:
@@ -400,8 +403,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             )
         mem = f"{r.peak:5.2f}" if r.peak is not None else "    -"
         star = "*" if r.library else " "
+        best = fastest.get((r.backend, r.dtype, r.size, r.kind))
+        idiom = f"{r.seconds / best:6.2f}x idiom" if best else " " * 12
         print(
-            f" {star} {r.label:<28}{_fmt_time(r.seconds)} {r.ratio:7.2f}x copy "
+            f" {star} {r.label:<28}{_fmt_time(r.seconds)} {idiom} {r.ratio:6.2f}x copy "
             f"{r.gbps:7.1f} GB/s {100 / r.ratio:6.0f}% bw  mem {mem}"
         )
     rows = _bench.targets(results)

@@ -109,6 +109,8 @@ def test_bench_runs_and_evaluates_the_targets(tmp_path: Path) -> None:
     ):
         assert label in out.stdout
     assert "dispatch <= 1.10x native" in out.stdout  # the targets are evaluated
+    relu_row = next(line for line in out.stdout.splitlines() if "activations.relu(x)" in line)
+    assert "x idiom" in relu_row and "x copy" in relu_row  # both ratios, from one run
     assert "import activations adds" in out.stdout
     assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
 
@@ -128,6 +130,27 @@ def test_bench_targets_compare_the_right_references() -> None:
     )
     relu = next(row for row in rows if "fastest idiom" in row[0])
     assert relu[1] == 2.0 and not relu[3] and "np.clip" in relu[0]
+
+
+def test_bench_fastest_reference_by_kind() -> None:
+    from activations._bench import Result, fastest_references
+
+    def r(label: str, kind: str, seconds: float, library: bool = False) -> Result:
+        return Result("numpy", "float32", 1000, label, kind, seconds, 1.0, 2, library)
+
+    best = fastest_references(
+        [
+            r("activations.relu(x)", "value", 0.5, True),
+            r("np.maximum(x, 0)", "value", 3.0),
+            r("np.clip(x, 0, inf)", "value", 2.0),
+            r("np.maximum(x, 0, out=x)", "inplace", 1.5),
+            r("x * expit(x)", "smooth", 0.1),
+        ]
+    )
+    assert best == {
+        ("numpy", "float32", 1000, "value"): 2.0,
+        ("numpy", "float32", 1000, "inplace"): 1.5,
+    }
 
 
 def test_plot_draws_every_backend_into_a_png(tmp_path) -> None:

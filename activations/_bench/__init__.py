@@ -24,7 +24,7 @@ from .cases import BENCHED, installed
 from .imports import import_cost
 from .model import DTYPES, QUICK_SIZES, SIZES, Case, Result
 from .plot import plot
-from .targets import WHY, targets
+from .targets import WHY, fastest_references, targets
 from .timing import run
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "WHY",
     "Case",
     "Result",
+    "fastest_references",
     "import_cost",
     "installed",
     "plot",

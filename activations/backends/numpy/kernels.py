@@ -9,11 +9,20 @@ contract names (signed zeros, NaN of both signs, +-inf, subnormals) at every pos
 SIMD loops and their tails. A kernel that fails the probe is not used and the generic formula
 runs instead; the conformance tests check the kernels that are used.
 
+Compiled kernels come first: the ufuncs of the C extension ``_ufuncs`` (relu, its derivative and
+its vjp for float16, float32 and float64, each one pass over memory), built by ``pip install``
+where a C compiler is present. They pass the same probe; where the extension is absent (no
+compiler at install time), fails the probe, or ``ACTIVATIONS_NUMPY_KERNELS=0`` is set when
+this module is imported, the NumPy kernels below run instead (the same bits, slower). relu6,
+hardtanh and leaky_relu at their default parameters (float32, float64) have compiled kernels
+only (``FAMILY``); without the extension they take the generic formula.
+
 Large arrays are split between threads (NumPy's ufuncs release the GIL): see ``threads``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -22,9 +31,30 @@ import numpy as np
 from .errstate import ignore, restore
 from .threads import PARALLEL_MIN, parallel
 
-__all__ = ["RELU", "fits"]
+__all__ = ["COMPILED", "COMPILED_PARALLEL_BYTES", "FAMILY", "RELU", "fits"]
 
 Kernel = Callable[..., Any]
+
+
+def _load_compiled() -> Any:
+    """The C extension's module, or None (not built, or turned off by the environment)."""
+    if os.environ.get("ACTIVATIONS_NUMPY_KERNELS", "").strip() == "0":
+        return None
+    try:
+        from . import _ufuncs
+    except ImportError:
+        return None
+    return _ufuncs
+
+
+# The compiled kernels run at memory speed in one thread; a second thread pays only once the
+# arrays are well beyond the caches (measured on 2 cores: 1.5-1.9x at 2.5e7 elements, slower
+# than one thread up to ~4 MB, and much slower when the other core is busy).
+COMPILED_PARALLEL_BYTES = 1 << 23
+
+_compiled = _load_compiled()
+COMPILED: bool = _compiled is not None
+"""Whether the compiled ufuncs are loaded (they are used for each dtype that passes the probe)."""
 
 # Below this size one ufunc call dominates: zeros of x's shape are cached so that maximum takes
 # its vectorised array-array loop (the array-scalar loop is not vectorised in NumPy 2.x).
@@ -112,8 +142,13 @@ _ZEROS = {np.dtype(n): _zero_of(np.dtype(n)) for n in ("float32", "float64")}
 
 def _relu_d(x: np.ndarray) -> Any:
     if x.size <= 128:
-        # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept
-        return np.heaviside(x, _ZEROS[x.dtype])
+        # one ufunc call: +0 for x <= 0, 1 for x > 0, NaN kept (a signalling NaN raises
+        # "invalid" in heaviside: silenced, as the formula is)
+        token = ignore()
+        try:
+            return np.heaviside(x, _ZEROS[x.dtype])
+        finally:
+            restore(token)
     if x.size >= PARALLEL_MIN:
         out = np.empty_like(x)
         if parallel(_relu_d_span, x, out):
@@ -165,6 +200,36 @@ def _vjp_nan(x: np.ndarray, dout: np.ndarray, out: np.ndarray) -> None:
         np.copyto(out, dout * x, where=nan)
 
 
+def _threaded_unary(ufunc: Any) -> Kernel:
+    """``ufunc(x[, out])``, split between threads from COMPILED_PARALLEL_BYTES."""
+
+    def kernel(x: np.ndarray, out: np.ndarray | None = None) -> Any:
+        if x.nbytes >= COMPILED_PARALLEL_BYTES:
+            result = np.empty_like(x) if out is None else out
+            if not parallel(ufunc, x, result):
+                ufunc(x, result)
+            return result
+        return ufunc(x) if out is None else ufunc(x, out)
+
+    kernel.__name__ = f"compiled_{ufunc.__name__}"
+    return kernel
+
+
+def _threaded_binary(ufunc: Any) -> Kernel:
+    """``ufunc(x, dout)``, split between threads from COMPILED_PARALLEL_BYTES."""
+
+    def kernel(x: np.ndarray, dout: np.ndarray) -> Any:
+        if x.nbytes >= COMPILED_PARALLEL_BYTES:
+            result = np.empty_like(x)
+            if not parallel(ufunc, x, dout, result):
+                ufunc(x, dout, result)
+            return result
+        return ufunc(x, dout)
+
+    kernel.__name__ = f"compiled_{ufunc.__name__}"
+    return kernel
+
+
 class _Relu:
     """The relu kernels that passed the probe, by dtype (None where the formula must run)."""
 
@@ -175,6 +240,13 @@ class _Relu:
         # for dtypes whose value kernel is maximum(x, zeros): the kernel's cached zeros by
         # shape (arrays up to _SMALL elements), so that a caller can skip the kernel's frame
         self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}
+        # for dtypes whose kernel is a compiled ufunc: the ufunc itself, by kind, which a
+        # caller may call directly on arrays under COMPILED_PARALLEL_BYTES
+        self.ufuncs: dict[str, dict[np.dtype[Any], Any]] = {
+            "value": {},
+            "derivative": {},
+            "vjp": {},
+        }
 
     def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
         """Keep the kernels that agree bit for bit with ``reference(kind, x, dout)`` on this NumPy.
@@ -182,35 +254,117 @@ class _Relu:
         ``reference`` is the generic implementation of the catalog's relu (value, derivative, vjp).
         """
         with np.errstate(all="ignore"):
-            for name in ("float32", "float64"):
+            for name in ("float16", "float32", "float64"):
                 dtype = np.dtype(name)
                 samples = _samples(dtype)
-                refs = [(x, reference("value", x, None)) for x in samples]
-                for zero_first in (False, True):
-                    kernel, zeros = _relu_value(zero_first)
-                    if all(_same(kernel(x), y) for x, y in refs):
-                        self.value[dtype] = kernel
-                        if not zero_first:
-                            self.small[dtype] = zeros
-                        break
-                if all(_nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples):
-                    self.derivative[dtype] = _relu_d
                 douts = [np.roll(x, 3)[::-1].copy() for x in samples]
-                if all(
-                    _nan_same(_relu_vjp(x, g), reference("vjp", x, g))
-                    for x, g in zip(samples, douts, strict=True)
+                refs = [(x, reference("value", x, None)) for x in samples]
+                drefs = [reference("derivative", x, None) for x in samples]
+                vrefs = [reference("vjp", x, g) for x, g in zip(samples, douts, strict=True)]
+                if _compiled is not None:
+                    self._probe_compiled(dtype, samples, douts, refs, drefs, vrefs)
+                if name == "float16":
+                    continue  # NumPy's own kernels serve float32 and float64 only
+                if dtype not in self.value:
+                    for zero_first in (False, True):
+                        kernel, zeros = _relu_value(zero_first)
+                        if all(_same(kernel(x), y) for x, y in refs):
+                            self.value[dtype] = kernel
+                            if not zero_first:
+                                self.small[dtype] = zeros
+                            break
+                if dtype not in self.derivative and all(
+                    _nan_same(_relu_d(x), d) for x, d in zip(samples, drefs, strict=True)
+                ):
+                    self.derivative[dtype] = _relu_d
+                if dtype not in self.vjp and all(
+                    _nan_same(_relu_vjp(x, g), v)
+                    for x, g, v in zip(samples, douts, vrefs, strict=True)
                 ):
                     self.vjp[dtype] = _relu_vjp
 
+    def _probe_compiled(
+        self,
+        dtype: np.dtype[Any],
+        samples: list[np.ndarray],
+        douts: list[np.ndarray],
+        refs: list[tuple[np.ndarray, Any]],
+        drefs: list[Any],
+        vrefs: list[Any],
+    ) -> None:
+        assert _compiled is not None
+        value, derivative, vjp = _compiled.relu, _compiled.relu_derivative, _compiled.relu_vjp
+        if all(_same(value(x), y) for x, y in refs) and all(
+            _same(value(x, np.empty_like(x)), y) for x, y in refs
+        ):
+            self.value[dtype] = _threaded_unary(value)
+            self.ufuncs["value"][dtype] = value
+        if all(_nan_same(derivative(x), d) for x, d in zip(samples, drefs, strict=True)):
+            self.derivative[dtype] = _threaded_unary(derivative)
+            self.ufuncs["derivative"][dtype] = derivative
+        if all(_nan_same(vjp(x, g), v) for x, g, v in zip(samples, douts, vrefs, strict=True)):
+            self.vjp[dtype] = _threaded_binary(vjp)
+            self.ufuncs["vjp"][dtype] = vjp
+
 
 RELU = _Relu()
+
+
+class _Family:
+    """The compiled kernels of a piecewise-linear activation at its default parameters
+    (relu6, hardtanh, leaky_relu: float32 and float64), kept where they pass the probe."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.value: dict[np.dtype[Any], Kernel] = {}
+        self.derivative: dict[np.dtype[Any], Kernel] = {}
+        self.vjp: dict[np.dtype[Any], Kernel] = {}
+        self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}  # none: see _Relu
+        self.ufuncs: dict[str, dict[np.dtype[Any], Any]] = {
+            "value": {},
+            "derivative": {},
+            "vjp": {},
+        }
+
+    def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
+        """Keep the ufuncs that agree bit for bit with ``reference(kind, x, dout)``."""
+        assert _compiled is not None
+        value = getattr(_compiled, self.name)
+        derivative = getattr(_compiled, f"{self.name}_derivative")
+        vjp = getattr(_compiled, f"{self.name}_vjp")
+        with np.errstate(all="ignore"):
+            for name in ("float32", "float64"):
+                dtype = np.dtype(name)
+                samples = _samples(dtype)
+                douts = [np.roll(x, 3)[::-1].copy() for x in samples]
+                if all(_same(value(x), reference("value", x, None)) for x in samples):
+                    self.value[dtype] = _threaded_unary(value)
+                    self.ufuncs["value"][dtype] = value
+                if all(_nan_same(derivative(x), reference("derivative", x, None)) for x in samples):
+                    self.derivative[dtype] = _threaded_unary(derivative)
+                    self.ufuncs["derivative"][dtype] = derivative
+                if all(
+                    _nan_same(vjp(x, g), reference("vjp", x, g))
+                    for x, g in zip(samples, douts, strict=True)
+                ):
+                    self.vjp[dtype] = _threaded_binary(vjp)
+                    self.ufuncs["vjp"][dtype] = vjp
+
+
+# relu6, hardtanh and leaky_relu at their default parameters: compiled kernels only
+FAMILY: dict[str, _Family] = (
+    {name: _Family(name) for name in ("relu6", "hardtanh", "leaky_relu")}
+    if _compiled is not None
+    else {}
+)
 
 
 def _samples(dtype: np.dtype[Any]) -> list[np.ndarray]:
     info = np.finfo(dtype)
     special = np.array(
         [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1.0, 1.0, info.tiny, -info.tiny,
-         info.smallest_subnormal, -info.smallest_subnormal, info.max, -info.max, 0.5, -2.5],
+         info.smallest_subnormal, -info.smallest_subnormal, info.max, -info.max, 0.5, -2.5,
+         6.0, 7.0, 5.5, -1.5],
         dtype=dtype,
     )  # fmt: skip
     # every special value at every offset of loops unrolled up to 64 lanes, with tails

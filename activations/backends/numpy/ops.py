@@ -86,7 +86,7 @@ class NumpyBackend(Backend):
     name = "numpy"
     precise = "float64"
     ops = NumpyOps
-    natives: ClassVar[Mapping[str, Any]] = {"relu": kernels.RELU}
+    natives: ClassVar[Mapping[str, Any]] = {"relu": kernels.RELU, **kernels.FAMILY}
 
     def dtype_name(self, x: Any) -> str:
         return str(np.asarray(x).dtype.name if not hasattr(x, "dtype") else x.dtype.name)
@@ -132,14 +132,20 @@ class NumpyBackend(Backend):
         _probe(spec)
         table = getattr(native, kind)
         generic = getattr(self, kind)
+        # compiled ufuncs by dtype, called directly on arrays that one thread serves best
+        direct = native.ufuncs[kind]
+        big = kernels.COMPILED_PARALLEL_BYTES
         if kind == "value":
             small, maximum = native.small, np.maximum
 
             def value(x: Any, out: Any = None) -> Any:
                 # the small-array kernel inline (~250 ns of a 1 us call)
                 dtype = getattr(x, "dtype", None)
-                by_shape = small.get(dtype)
+                uf = direct.get(dtype)
                 if out is None:
+                    if uf is not None and x.nbytes < big:
+                        return uf(x)
+                    by_shape = small.get(dtype)
                     if by_shape is not None:
                         zeros = by_shape.get(x.shape)
                         if zeros is not None:
@@ -149,6 +155,9 @@ class NumpyBackend(Backend):
                 if out is not x:
                     self._check_out(spec, np.asarray(x), out)
                 try:  # in place: NumPy itself refuses a read-only x or one that is no array
+                    if uf is not None and x.nbytes < big:
+                        return uf(x, out)
+                    by_shape = small.get(dtype)
                     if by_shape is not None:
                         zeros = by_shape.get(x.shape)
                         if zeros is not None:
@@ -163,13 +172,29 @@ class NumpyBackend(Backend):
         if kind == "derivative":
 
             def derivative(x: Any) -> Any:
-                k = table.get(getattr(x, "dtype", None))
+                dtype = getattr(x, "dtype", None)
+                uf = direct.get(dtype)
+                if uf is not None and x.nbytes < big:
+                    return uf(x)
+                k = table.get(dtype)
                 return generic(spec, x, params) if k is None else k(x)
 
             return derivative
 
+        ndarray = np.ndarray
+
         def vjp(x: Any, dout: Any) -> Any:
-            k = table.get(getattr(x, "dtype", None))
+            dtype = getattr(x, "dtype", None)
+            uf = direct.get(dtype)
+            if (
+                uf is not None
+                and type(dout) is ndarray
+                and dout.dtype == dtype
+                and dout.shape == x.shape
+                and x.nbytes < big
+            ):
+                return uf(x, dout)
+            k = table.get(dtype)
             if k is None or not kernels.fits(x, dout):
                 return generic(spec, x, dout, params)
             return k(x, dout)
