@@ -7,6 +7,7 @@ pure-NumPy kernels, which give the same bits.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from setuptools import Extension, setup
@@ -33,8 +34,14 @@ class optional_build_ext(build_ext):
     """build_ext that leaves the extension out, with a warning, when it cannot be compiled.
 
     A failed extension is also dropped from ``self.extensions``, so that the build's list of
-    outputs (which editable installs and wheels copy) does not name it.
+    outputs (which editable installs and wheels copy) does not name it, and a file left by an
+    earlier build in the same checkout is removed. The extension is always compiled (not
+    skipped as up to date): an install without a compiler must not ship an earlier build.
     """
+
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        self.force = True
 
     def run(self) -> None:
         try:
@@ -51,6 +58,9 @@ class optional_build_ext(build_ext):
             except _FAILURES as exc:
                 print(_WARNING.format(exc), file=sys.stderr)
                 self.extensions.remove(ext)
+                stale = self.get_ext_fullpath(ext.name)
+                if os.path.exists(stale):
+                    os.remove(stale)
 
     def build_extension(self, ext: Extension) -> None:
         import numpy

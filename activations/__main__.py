@@ -162,12 +162,24 @@ def cmd_info(args: argparse.Namespace) -> int:
         "   other Array API namespace use the array_api_strict backend's code, through\n"
         "   array-api-compat)"
     )
+    print(f"  {'numpy kernels':<17} {_numpy_kernels()}")
     for name, why in backends.failures().items():
         print(f"  backend {name} failed to load in this process: {why}")
     extra = [e.name for e in backends.entries() if e.name not in backends.BUILTIN]
     if extra:
         print(f"  third-party backends: {', '.join(extra)}")
     return 1 if broken else 0
+
+
+def _numpy_kernels() -> str:
+    """Whether relu's compiled NumPy ufuncs run here (the C extension built at install)."""
+    from .backends.numpy import kernels
+
+    if kernels.COMPILED:
+        return "compiled (activations.backends.numpy._ufuncs)"
+    if os.environ.get("ACTIVATIONS_NUMPY_KERNELS", "").strip() == "0":
+        return "pure NumPy (ACTIVATIONS_NUMPY_KERNELS=0)"
+    return "pure NumPy (the C extension was not built at install: no C compiler?)"
 
 
 def _ulp(e: float) -> str:

@@ -19,6 +19,16 @@ def test_info_lists_backends(capsys: pytest.CaptureFixture[str]) -> None:
     assert "numpy" in out and "available" in out
 
 
+def test_info_says_whether_the_compiled_numpy_kernels_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from activations.backends.numpy import kernels
+
+    assert main(["info", "--no-import"]) == 0
+    (line,) = [ln for ln in capsys.readouterr().out.splitlines() if "numpy kernels" in ln]
+    assert ("compiled" in line) == kernels.COMPILED, line
+
+
 def test_check_prints_the_table_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         [

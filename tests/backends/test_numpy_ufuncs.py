@@ -383,6 +383,19 @@ def test_family_ufuncs_special_values_every_pair(U: Any, name: str, dtype: str) 
     _nan_same(getattr(U, f"{name}_vjp")(x, g), _family_generic(name, "vjp", x, g))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_family_no_floating_point_warnings(dtype: str) -> None:
+    """Products that underflow (leaky_relu's x * 0.01 of a tiny x, of either sign) and inf * 0
+    stay silent under any error state, as on the pure path."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    x = np.concatenate([_special(dtype), np.array([tiny, -tiny, 1e-40, -1e-300], dtype)])
+    g = np.concatenate([np.full(len(x) - 2, np.inf, dtype), np.array([tiny, -tiny], dtype)])
+    for name in FAMILY:
+        f = A.get(name)
+        with np.errstate(all="raise"):
+            f(x), f.derivative(x), f.vjp(x, g), f.vjp(-x, g[::-1].copy())
+
+
 def test_family_kernels_kept_by_the_probe() -> None:
     for name in FAMILY:
         A.get(name)(np.zeros(3))

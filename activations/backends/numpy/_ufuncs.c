@@ -13,8 +13,9 @@
  * product dout * relu'(x) is dout, a zero of dout's sign, or NaN.
  *
  * The comparisons of float32/float64 raise the "invalid" flag on NaN and the vjp's inf * 0
- * raises it too; the contract makes both silent, so each loop clears that flag before NumPy
- * reads it (NumPy clears the flags before a loop and checks them after).
+ * raises it too, and leaky_relu's products by 0.01 may underflow; the contract makes these
+ * silent, so each loop clears both flags before NumPy reads them (NumPy clears the flags
+ * before a loop and checks them after).
  *
  * The Python side (kernels.py) uses these only after a probe proves them equal to the formula.
  */
@@ -30,10 +31,13 @@
 
 #if defined(__SSE__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 1)
 #include <xmmintrin.h>
-static inline void clear_invalid(void) { _mm_setcsr(_mm_getcsr() & ~(unsigned int)_MM_EXCEPT_INVALID); }
+static inline void clear_flags(void)
+{
+    _mm_setcsr(_mm_getcsr() & ~(unsigned int)(_MM_EXCEPT_INVALID | _MM_EXCEPT_UNDERFLOW));
+}
 #else
 #include <fenv.h>
-static inline void clear_invalid(void) { feclearexcept(FE_INVALID); }
+static inline void clear_flags(void) { feclearexcept(FE_INVALID | FE_UNDERFLOW); }
 #endif
 
 #if defined(_MSC_VER)
@@ -206,22 +210,22 @@ static inline h16 vjp_e(h16 x, h16 g)
     }
 
 UNARY_LOOP(relu_loop_e, h16, relu_e, (void)0)
-UNARY_LOOP(relu_loop_f, float, relu_f, clear_invalid())
-UNARY_LOOP(relu_loop_d, double, relu_d, clear_invalid())
+UNARY_LOOP(relu_loop_f, float, relu_f, clear_flags())
+UNARY_LOOP(relu_loop_d, double, relu_d, clear_flags())
 UNARY_LOOP(drelu_loop_e, h16, drelu_e, (void)0)
-UNARY_LOOP(drelu_loop_f, float, drelu_f, clear_invalid())
-UNARY_LOOP(drelu_loop_d, double, drelu_d, clear_invalid())
+UNARY_LOOP(drelu_loop_f, float, drelu_f, clear_flags())
+UNARY_LOOP(drelu_loop_d, double, drelu_d, clear_flags())
 BINARY_LOOP(vjp_loop_e, h16, vjp_e, (void)0)
-BINARY_LOOP(vjp_loop_f, float, vjp_f, clear_invalid())
-BINARY_LOOP(vjp_loop_d, double, vjp_d, clear_invalid())
+BINARY_LOOP(vjp_loop_f, float, vjp_f, clear_flags())
+BINARY_LOOP(vjp_loop_d, double, vjp_d, clear_flags())
 
 #define FAMILY_LOOPS(NAME)                                                                 \
-    UNARY_LOOP(NAME##_loop_f, float, NAME##_f, clear_invalid())                            \
-    UNARY_LOOP(NAME##_loop_d, double, NAME##_d, clear_invalid())                           \
-    UNARY_LOOP(d##NAME##_loop_f, float, d##NAME##_f, clear_invalid())                      \
-    UNARY_LOOP(d##NAME##_loop_d, double, d##NAME##_d, clear_invalid())                     \
-    BINARY_LOOP(vjp_##NAME##_loop_f, float, vjp_##NAME##_f, clear_invalid())               \
-    BINARY_LOOP(vjp_##NAME##_loop_d, double, vjp_##NAME##_d, clear_invalid())              \
+    UNARY_LOOP(NAME##_loop_f, float, NAME##_f, clear_flags())                            \
+    UNARY_LOOP(NAME##_loop_d, double, NAME##_d, clear_flags())                           \
+    UNARY_LOOP(d##NAME##_loop_f, float, d##NAME##_f, clear_flags())                      \
+    UNARY_LOOP(d##NAME##_loop_d, double, d##NAME##_d, clear_flags())                     \
+    BINARY_LOOP(vjp_##NAME##_loop_f, float, vjp_##NAME##_f, clear_flags())               \
+    BINARY_LOOP(vjp_##NAME##_loop_d, double, vjp_##NAME##_d, clear_flags())              \
     static PyUFuncGenericFunction NAME##_funcs[] = {NAME##_loop_f, NAME##_loop_d};         \
     static PyUFuncGenericFunction d##NAME##_funcs[] = {d##NAME##_loop_f, d##NAME##_loop_d}; \
     static PyUFuncGenericFunction vjp_##NAME##_funcs[] = {vjp_##NAME##_loop_f,             \
