@@ -17,16 +17,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
+from _ulps import ulps  # benchmarks/, the script's folder
 
 NAMES = ["gelu", "mish", "selu", "celu", "softplus", "log_sigmoid", "exponential", "silu",
          "tanh", "sigmoid", "elu", "softsign"]  # fmt: skip
-
-
-def ulps(got: np.ndarray, exact: np.ndarray, floor: float = 2.0**-10) -> np.ndarray:
-    scale = np.spacing(np.maximum(np.abs(exact), floor).astype(np.float32)).astype(np.float64)
-    err = np.abs(got.astype(np.float64) - exact) / scale
-    err[got == exact.astype(np.float32)] = 0
-    return err
 
 
 def main() -> None:

@@ -249,7 +249,8 @@ static char binary_types[] = {NPY_HALF,   NPY_HALF,   NPY_HALF,   NPY_FLOAT, NPY
 
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT, "_ufuncs",
-    "relu's value, derivative and vjp as NumPy ufuncs (float16, float32, float64).", -1, NULL,
+    "The piecewise-linear activations' value, derivative and vjp as NumPy ufuncs.", -1, NULL,
+    NULL, NULL, NULL, NULL,
 };
 
 static int
@@ -268,6 +269,40 @@ add_ufunc(PyObject *m, const char *name, PyUFuncGenericFunction *funcs, char *ty
     return 0;
 }
 
+/* name, loops, their types, how many loops, inputs, docstring */
+static const struct {
+    const char *name;
+    PyUFuncGenericFunction *funcs;
+    char *types;
+    int ntypes, nin;
+    const char *doc;
+} UFUNCS[] = {
+    {"relu", relu_funcs, unary_types, 3, 1,
+     "relu(x): +0 for x <= 0 (-0.0 included), x for x > 0, NaN kept."},
+    {"relu_derivative", drelu_funcs, unary_types, 3, 1,
+     "relu'(x): 1 for x > 0, +0 for x <= 0, NaN for NaN."},
+    {"relu_vjp", vjp_funcs, binary_types, 3, 2,
+     "relu_vjp(x, dout): dout * relu'(x), one IEEE multiply."},
+    {"relu6", relu6_funcs, unary_types_fd, 2, 1,
+     "relu6(x): +0 for x <= 0, 6 for x >= 6, x between, NaN kept."},
+    {"relu6_derivative", drelu6_funcs, unary_types_fd, 2, 1,
+     "relu6'(x): 1 for 0 < x < 6, +0 elsewhere, NaN for NaN."},
+    {"relu6_vjp", vjp_relu6_funcs, binary_types_fd, 2, 2,
+     "relu6_vjp(x, dout): dout * relu6'(x)."},
+    {"hardtanh", hardtanh_funcs, unary_types_fd, 2, 1,
+     "hardtanh(x): -1 for x < -1, 1 for x > 1, x between, NaN kept."},
+    {"hardtanh_derivative", dhardtanh_funcs, unary_types_fd, 2, 1,
+     "hardtanh'(x): 1 for -1 < x < 1, +0 elsewhere, NaN for NaN."},
+    {"hardtanh_vjp", vjp_hardtanh_funcs, binary_types_fd, 2, 2,
+     "hardtanh_vjp(x, dout): dout * hardtanh'(x)."},
+    {"leaky_relu", leaky_funcs, unary_types_fd, 2, 1,
+     "leaky_relu(x): x for x > 0, x * 0.01 otherwise, NaN kept."},
+    {"leaky_relu_derivative", dleaky_funcs, unary_types_fd, 2, 1,
+     "leaky_relu'(x): 1 for x > 0, 0.01 otherwise, NaN for NaN."},
+    {"leaky_relu_vjp", vjp_leaky_funcs, binary_types_fd, 2, 2,
+     "leaky_relu_vjp(x, dout): dout * leaky_relu'(x)."},
+};
+
 PyMODINIT_FUNC
 PyInit__ufuncs(void)
 {
@@ -277,32 +312,12 @@ PyInit__ufuncs(void)
     }
     import_array();
     import_umath();
-    if (add_ufunc(m, "relu", relu_funcs, unary_types, 3, 1,
-                  "relu(x): +0 for x <= 0 (-0.0 included), x for x > 0, NaN kept.") < 0 ||
-        add_ufunc(m, "relu_derivative", drelu_funcs, unary_types, 3, 1,
-                  "relu'(x): 1 for x > 0, +0 for x <= 0, NaN for NaN.") < 0 ||
-        add_ufunc(m, "relu_vjp", vjp_funcs, binary_types, 3, 2,
-                  "relu_vjp(x, dout): dout * relu'(x), one IEEE multiply.") < 0 ||
-        add_ufunc(m, "relu6", relu6_funcs, unary_types_fd, 2, 1,
-                  "relu6(x): +0 for x <= 0, 6 for x >= 6, x between, NaN kept.") < 0 ||
-        add_ufunc(m, "relu6_derivative", drelu6_funcs, unary_types_fd, 2, 1,
-                  "relu6'(x): 1 for 0 < x < 6, +0 elsewhere, NaN for NaN.") < 0 ||
-        add_ufunc(m, "relu6_vjp", vjp_relu6_funcs, binary_types_fd, 2, 2,
-                  "relu6_vjp(x, dout): dout * relu6'(x).") < 0 ||
-        add_ufunc(m, "hardtanh", hardtanh_funcs, unary_types_fd, 2, 1,
-                  "hardtanh(x): -1 for x < -1, 1 for x > 1, x between, NaN kept.") < 0 ||
-        add_ufunc(m, "hardtanh_derivative", dhardtanh_funcs, unary_types_fd, 2, 1,
-                  "hardtanh'(x): 1 for -1 < x < 1, +0 elsewhere, NaN for NaN.") < 0 ||
-        add_ufunc(m, "hardtanh_vjp", vjp_hardtanh_funcs, binary_types_fd, 2, 2,
-                  "hardtanh_vjp(x, dout): dout * hardtanh'(x).") < 0 ||
-        add_ufunc(m, "leaky_relu", leaky_funcs, unary_types_fd, 2, 1,
-                  "leaky_relu(x): x for x > 0, x * 0.01 otherwise, NaN kept.") < 0 ||
-        add_ufunc(m, "leaky_relu_derivative", dleaky_funcs, unary_types_fd, 2, 1,
-                  "leaky_relu'(x): 1 for x > 0, 0.01 otherwise, NaN for NaN.") < 0 ||
-        add_ufunc(m, "leaky_relu_vjp", vjp_leaky_funcs, binary_types_fd, 2, 2,
-                  "leaky_relu_vjp(x, dout): dout * leaky_relu'(x).") < 0) {
-        Py_DECREF(m);
-        return NULL;
+    for (size_t i = 0; i < sizeof UFUNCS / sizeof UFUNCS[0]; i++) {
+        if (add_ufunc(m, UFUNCS[i].name, UFUNCS[i].funcs, UFUNCS[i].types, UFUNCS[i].ntypes,
+                      UFUNCS[i].nin, UFUNCS[i].doc) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
     }
     return m;
 }
