@@ -177,7 +177,7 @@ def _numpy_kernels() -> str:
 
     if kernels.COMPILED:
         return "compiled (activations.backends.numpy._ufuncs)"
-    if os.environ.get("ACTIVATIONS_NUMPY_KERNELS", "").strip() == "0":
+    if kernels.TURNED_OFF:
         return "pure NumPy (ACTIVATIONS_NUMPY_KERNELS=0)"
     return "pure NumPy (the C extension was not built at install: no C compiler?)"
 

@@ -92,7 +92,6 @@ def portable_ops(
     base: Any,
     *,
     where_drops_negative_zero: bool = False,
-    floor: Callable[[Any], Any] | None = None,
     pow2: Callable[[Any], Any] | None = None,
 ) -> Any:
     """``base`` (an op set) with expm1, log1p, tanh, erfc and hypot from elementary ops.
@@ -101,8 +100,8 @@ def portable_ops(
 
     - ``where_drops_negative_zero``: its ``where`` returns +0.0 for a -0.0 taken from the
       second input (onnxruntime); such results are put back.
-    - ``floor`` and ``pow2`` (``2**k`` for integral ``k`` in [-126, 127], exactly): float32
-      ``exp`` is computed from them and arithmetic, for runtimes whose own ``exp`` is not
+    - ``pow2`` (``2**k`` for integral ``k`` in [-126, 127], exactly): float32 ``exp`` is
+      computed from it, ``floor`` and arithmetic, for runtimes whose own ``exp`` is not
       accurate enough or loses NaN (TFLite's XNNPACK kernels: 23 ULP, exp(NaN) = 0).
     """
 
@@ -146,16 +145,16 @@ def portable_ops(
 
         @staticmethod
         def exp(x: Any) -> Any:
-            if floor is None or pow2 is None or not _narrow(PortableOps, x):
+            if pow2 is None or not _narrow(PortableOps, x):
                 return base.exp(x)
             o = PortableOps
             low, high = _EXP_SPAN
             c = o.where(x < low, low, o.where(x > high, high, x))
             c = o.where(c == c, c, 0.0)  # the integer path never sees NaN
-            k = floor(c * 1.4426950408889634 + 0.5)
+            k = o.floor(c * 1.4426950408889634 + 0.5)
             r = (c - k * _EXP_LN2_HI) - k * _EXP_LN2_LO
             e = (r * r) * _series(r, _EXP_POLY) + r + 1
-            half = floor(k * 0.5)  # 2**k in two exact factors, each within [-75, 64]
+            half = o.floor(k * 0.5)  # 2**k in two exact factors, each within [-75, 64]
             y = (e * pow2(half)) * pow2(k - half)  # one rounding, also to a subnormal
             return o.where(x == x, y, x)
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -172,16 +174,33 @@ def test_the_extension_is_where_this_environment_says() -> None:
         )
 
 
-def test_the_environment_variable_turns_the_compiled_kernels_off(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("ACTIVATIONS_NUMPY_KERNELS", "0")
-    assert K._load_compiled() is None
-    monkeypatch.setenv("ACTIVATIONS_NUMPY_KERNELS", "1")
-    if PURE:
-        assert K._load_compiled() is None
+_KERNELS_IN_A_FRESH_PROCESS = """
+import numpy as np, activations as A
+from activations.backends.numpy import kernels as K
+x = np.array([-0.0, 1.5, np.nan, -2.0], np.float32)
+assert A.relu(x).tobytes() == np.array([0.0, 1.5, np.nan, 0.0], np.float32).tobytes()
+print(K.TURNED_OFF, K.COMPILED, K.RELU.value[x.dtype].__name__)
+"""
+
+
+@pytest.mark.parametrize("setting", ["0", "1"])
+def test_the_environment_variable_turns_the_compiled_kernels_off(setting: str) -> None:
+    """Read once, when the library is imported: a fresh process per setting."""
+    env = {**os.environ, "ACTIVATIONS_NUMPY_KERNELS": setting}
+    run = subprocess.run(
+        [sys.executable, "-c", _KERNELS_IN_A_FRESH_PROCESS],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    off, compiled, kernel = run.stdout.split()
+    assert off == str(setting == "0")
+    if setting == "0" or PURE:
+        assert compiled == "False" and not kernel.startswith("compiled_"), run.stdout
     elif REQUIRED:
-        assert K._load_compiled() is not None
+        assert (compiled, kernel) == ("True", "compiled_relu"), run.stdout
 
 
 # --- the ufuncs themselves -----------------------------------------------------------------

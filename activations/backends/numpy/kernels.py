@@ -31,14 +31,18 @@ import numpy as np
 from .errstate import ignore, restore
 from .threads import PARALLEL_MIN, parallel
 
-__all__ = ["COMPILED", "COMPILED_PARALLEL_BYTES", "FAMILY", "RELU", "fits"]
+__all__ = ["COMPILED", "COMPILED_PARALLEL_BYTES", "FAMILY", "RELU", "TURNED_OFF", "fits"]
 
 Kernel = Callable[..., Any]
 
 
+# ACTIVATIONS_NUMPY_KERNELS=0 when this module is imported: the compiled kernels stay unused
+TURNED_OFF: bool = os.environ.get("ACTIVATIONS_NUMPY_KERNELS", "").strip() == "0"
+
+
 def _load_compiled() -> Any:
     """The C extension's module, or None (not built, or turned off by the environment)."""
-    if os.environ.get("ACTIVATIONS_NUMPY_KERNELS", "").strip() == "0":
+    if TURNED_OFF:
         return None
     try:
         from . import _ufuncs
@@ -230,8 +234,8 @@ def _threaded_binary(ufunc: Any) -> Kernel:
     return kernel
 
 
-class _Relu:
-    """The relu kernels that passed the probe, by dtype (None where the formula must run)."""
+class _Kernels:
+    """An activation's kernels that passed the probe, by kind and dtype (none: the formula)."""
 
     def __init__(self) -> None:
         self.value: dict[np.dtype[Any], Kernel] = {}
@@ -248,6 +252,40 @@ class _Relu:
             "vjp": {},
         }
 
+    def _probe_compiled(
+        self,
+        name: str,
+        dtype: np.dtype[Any],
+        reference: Callable[[str, np.ndarray, np.ndarray | None], Any],
+    ) -> None:
+        """Keep the extension's ufuncs ``name``, ``name_derivative`` and ``name_vjp`` for
+        ``dtype`` where they agree with ``reference`` (the value also into an ``out``)."""
+        assert _compiled is not None
+        value = getattr(_compiled, name)
+        derivative = getattr(_compiled, f"{name}_derivative")
+        vjp = getattr(_compiled, f"{name}_vjp")
+        samples = _samples(dtype)
+        douts = _douts(samples)
+        if all(
+            _same(value(x), y) and _same(value(x, np.empty_like(x)), y)
+            for x, y in ((x, reference("value", x, None)) for x in samples)
+        ):
+            self.value[dtype] = _threaded_unary(value)
+            self.ufuncs["value"][dtype] = value
+        if all(_nan_same(derivative(x), reference("derivative", x, None)) for x in samples):
+            self.derivative[dtype] = _threaded_unary(derivative)
+            self.ufuncs["derivative"][dtype] = derivative
+        if all(
+            _nan_same(vjp(x, g), reference("vjp", x, g))
+            for x, g in zip(samples, douts, strict=True)
+        ):
+            self.vjp[dtype] = _threaded_binary(vjp)
+            self.ufuncs["vjp"][dtype] = vjp
+
+
+class _Relu(_Kernels):
+    """relu's kernels: the compiled ufuncs where they pass the probe, else NumPy's own."""
+
     def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
         """Keep the kernels that agree bit for bit with ``reference(kind, x, dout)`` on this NumPy.
 
@@ -256,16 +294,14 @@ class _Relu:
         with np.errstate(all="ignore"):
             for name in ("float16", "float32", "float64"):
                 dtype = np.dtype(name)
-                samples = _samples(dtype)
-                douts = [np.roll(x, 3)[::-1].copy() for x in samples]
-                refs = [(x, reference("value", x, None)) for x in samples]
-                drefs = [reference("derivative", x, None) for x in samples]
-                vrefs = [reference("vjp", x, g) for x, g in zip(samples, douts, strict=True)]
                 if _compiled is not None:
-                    self._probe_compiled(dtype, samples, douts, refs, drefs, vrefs)
+                    self._probe_compiled("relu", dtype, reference)
                 if name == "float16":
                     continue  # NumPy's own kernels serve float32 and float64 only
+                samples = _samples(dtype)
+                douts = _douts(samples)
                 if dtype not in self.value:
+                    refs = [(x, reference("value", x, None)) for x in samples]
                     for zero_first in (False, True):
                         kernel, zeros = _relu_value(zero_first)
                         if all(_same(kernel(x), y) for x, y in refs):
@@ -274,81 +310,32 @@ class _Relu:
                                 self.small[dtype] = zeros
                             break
                 if dtype not in self.derivative and all(
-                    _nan_same(_relu_d(x), d) for x, d in zip(samples, drefs, strict=True)
+                    _nan_same(_relu_d(x), reference("derivative", x, None)) for x in samples
                 ):
                     self.derivative[dtype] = _relu_d
                 if dtype not in self.vjp and all(
-                    _nan_same(_relu_vjp(x, g), v)
-                    for x, g, v in zip(samples, douts, vrefs, strict=True)
+                    _nan_same(_relu_vjp(x, g), reference("vjp", x, g))
+                    for x, g in zip(samples, douts, strict=True)
                 ):
                     self.vjp[dtype] = _relu_vjp
-
-    def _probe_compiled(
-        self,
-        dtype: np.dtype[Any],
-        samples: list[np.ndarray],
-        douts: list[np.ndarray],
-        refs: list[tuple[np.ndarray, Any]],
-        drefs: list[Any],
-        vrefs: list[Any],
-    ) -> None:
-        assert _compiled is not None
-        value, derivative, vjp = _compiled.relu, _compiled.relu_derivative, _compiled.relu_vjp
-        if all(_same(value(x), y) for x, y in refs) and all(
-            _same(value(x, np.empty_like(x)), y) for x, y in refs
-        ):
-            self.value[dtype] = _threaded_unary(value)
-            self.ufuncs["value"][dtype] = value
-        if all(_nan_same(derivative(x), d) for x, d in zip(samples, drefs, strict=True)):
-            self.derivative[dtype] = _threaded_unary(derivative)
-            self.ufuncs["derivative"][dtype] = derivative
-        if all(_nan_same(vjp(x, g), v) for x, g, v in zip(samples, douts, vrefs, strict=True)):
-            self.vjp[dtype] = _threaded_binary(vjp)
-            self.ufuncs["vjp"][dtype] = vjp
 
 
 RELU = _Relu()
 
 
-class _Family:
+class _Family(_Kernels):
     """The compiled kernels of a piecewise-linear activation at its default parameters
     (relu6, hardtanh, leaky_relu: float32 and float64), kept where they pass the probe."""
 
     def __init__(self, name: str) -> None:
+        super().__init__()
         self.name = name
-        self.value: dict[np.dtype[Any], Kernel] = {}
-        self.derivative: dict[np.dtype[Any], Kernel] = {}
-        self.vjp: dict[np.dtype[Any], Kernel] = {}
-        self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}  # none: see _Relu
-        self.ufuncs: dict[str, dict[np.dtype[Any], Any]] = {
-            "value": {},
-            "derivative": {},
-            "vjp": {},
-        }
 
     def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
         """Keep the ufuncs that agree bit for bit with ``reference(kind, x, dout)``."""
-        assert _compiled is not None
-        value = getattr(_compiled, self.name)
-        derivative = getattr(_compiled, f"{self.name}_derivative")
-        vjp = getattr(_compiled, f"{self.name}_vjp")
         with np.errstate(all="ignore"):
             for name in ("float32", "float64"):
-                dtype = np.dtype(name)
-                samples = _samples(dtype)
-                douts = [np.roll(x, 3)[::-1].copy() for x in samples]
-                if all(_same(value(x), reference("value", x, None)) for x in samples):
-                    self.value[dtype] = _threaded_unary(value)
-                    self.ufuncs["value"][dtype] = value
-                if all(_nan_same(derivative(x), reference("derivative", x, None)) for x in samples):
-                    self.derivative[dtype] = _threaded_unary(derivative)
-                    self.ufuncs["derivative"][dtype] = derivative
-                if all(
-                    _nan_same(vjp(x, g), reference("vjp", x, g))
-                    for x, g in zip(samples, douts, strict=True)
-                ):
-                    self.vjp[dtype] = _threaded_binary(vjp)
-                    self.ufuncs["vjp"][dtype] = vjp
+                self._probe_compiled(self.name, np.dtype(name), reference)
 
 
 # relu6, hardtanh and leaky_relu at their default parameters: compiled kernels only
@@ -371,6 +358,11 @@ def _samples(dtype: np.dtype[Any]) -> list[np.ndarray]:
     out = [np.roll(np.resize(special, n), k) for n in (1, 7, 33, 100, 257) for k in range(16)]
     out.append(np.resize(special, _SMALL + 37))  # the large-array path
     return out
+
+
+def _douts(samples: list[np.ndarray]) -> list[np.ndarray]:
+    """Cotangents for the vjp probe: the samples moved, so that every pair of classes meets."""
+    return [np.roll(x, 3)[::-1].copy() for x in samples]
 
 
 def _same(a: Any, b: Any) -> bool:

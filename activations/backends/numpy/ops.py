@@ -181,21 +181,15 @@ class NumpyBackend(Backend):
 
             return derivative
 
-        ndarray = np.ndarray
+        fits = kernels.fits
 
         def vjp(x: Any, dout: Any) -> Any:
             dtype = getattr(x, "dtype", None)
             uf = direct.get(dtype)
-            if (
-                uf is not None
-                and type(dout) is ndarray
-                and dout.dtype == dtype
-                and dout.shape == x.shape
-                and x.nbytes < big
-            ):
+            if uf is not None and x.nbytes < big and fits(x, dout):
                 return uf(x, dout)
             k = table.get(dtype)
-            if k is None or not kernels.fits(x, dout):
+            if k is None or not fits(x, dout):
                 return generic(spec, x, dout, params)
             return k(x, dout)
 

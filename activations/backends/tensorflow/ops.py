@@ -286,7 +286,7 @@ class _PortableBackend(TensorflowBackend):
     the XNNPACK kernels that run TFLite's EXP are 23 ULP off and map NaN to 0."""
 
     precise = "float32"
-    ops: Any = portable_ops(TensorflowOps, floor=tf.math.floor, pow2=_pow2)
+    ops: Any = portable_ops(TensorflowOps, pow2=_pow2)
     natives: ClassVar[Mapping[str, Any]] = {}
 
 
