@@ -399,13 +399,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     with Progress(None, "timing") as bar:
         results = _bench.run(names, sizes, dtypes, budget=args.budget, progress=bar.step)
-    print("Times are the best of several runs; 'x copy' is the time over copying the same array")
-    print("(a fresh copy for out-of-place calls, a copy into an existing array for in-place ones);")
+    print("Times are the best of several runs; 'x copy' is the time over copying the same array:")
+    print("into a fresh array for out-of-place calls; for in-place ones, np.copyto(b, x) into")
+    print("fresh copies b of x made as the in-place calls' own inputs are (outside the timed")
+    print("loop, up to 32 MB of them), so that both meet the same caches.")
     print("'% bw' is the copy's time over the call's (100% = copy speed); 'mem' is NumPy's peak")
     print("extra memory as a multiple of the input (1.0 = one output array). * = this library.")
     print("'x idiom' is the time over the fastest reference (idiom or native call) of the same")
-    print("kind (value, in place, derivative, vjp), measured in the same run.")
+    print("operation (relu's value, in place, derivative, vjp; each of leaky_relu, relu6, ...),")
+    print("measured in the same run.")
     fastest = _bench.fastest_references(results)
+    width = max([28, *(len(r.label) + 1 for r in results)])  # the family's idioms are long
     key = None
     for r in results:
         if (r.backend, r.dtype, r.size) != key:
@@ -415,10 +419,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             )
         mem = f"{r.peak:5.2f}" if r.peak is not None else "    -"
         star = "*" if r.library else " "
-        best = fastest.get((r.backend, r.dtype, r.size, r.kind))
+        best = fastest.get((r.backend, r.dtype, r.size, r.group))
         idiom = f"{r.seconds / best:6.2f}x idiom" if best else " " * 12
         print(
-            f" {star} {r.label:<28}{_fmt_time(r.seconds)} {idiom} {r.ratio:6.2f}x copy "
+            f" {star} {r.label:<{width}}{_fmt_time(r.seconds)} {idiom} {r.ratio:6.2f}x copy "
             f"{r.gbps:7.1f} GB/s {100 / r.ratio:6.0f}% bw  mem {mem}"
         )
     rows = _bench.targets(results)

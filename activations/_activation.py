@@ -89,6 +89,11 @@ class Activation:
         self._fast_value: dict[type, Any] = fast_cache()
         self._fast_derivative: dict[type, Any] = fast_cache()
         self._fast_vjp: dict[type, Any] = fast_cache()
+        # the same for calls with parameters: (x, args, kwargs[, out] / dout) -> the result,
+        # or NotImplemented where the generic path must serve the call
+        self._fast_params_value: dict[type, Any] = fast_cache()
+        self._fast_params_derivative: dict[type, Any] = fast_cache()
+        self._fast_params_vjp: dict[type, Any] = fast_cache()
 
     @property
     def __signature__(self) -> inspect.Signature:  # for help() and inspect.signature()
@@ -106,6 +111,17 @@ class Activation:
             if fast is not None and self._defaults is not None
             else None
         )
+        cache[cls] = fn
+        return fn
+
+    def _fast_params(self, kind: str, cls: type) -> Any:
+        cache = getattr(self, f"_fast_params_{kind}")
+        try:
+            backend = backend_of_type(cls)
+        except TypeError:
+            return None  # the generic path raises the error
+        fast = getattr(backend, "fast_params", None)
+        fn = fast(self.spec, kind, cls) if fast is not None else None
         cache[cls] = fn
         return fn
 
@@ -149,6 +165,15 @@ class Activation:
                 fn = self._fast("value", type(x))
             if fn is not None:
                 return fn(x) if out is None else fn(x, out)
+        else:
+            try:
+                fn = self._fast_params_value[type(x)]
+            except KeyError:
+                fn = self._fast_params("value", type(x))
+            if fn is not None:
+                y = fn(x, args, kwargs, out)
+                if y is not NotImplemented:
+                    return y
         params = self._bind(args, kwargs)
         return self._backend(x, params).value(self.spec, x, params, out)
 
@@ -166,6 +191,15 @@ class Activation:
                 fn = self._fast("derivative", type(x))
             if fn is not None:
                 return fn(x)
+        else:
+            try:
+                fn = self._fast_params_derivative[type(x)]
+            except KeyError:
+                fn = self._fast_params("derivative", type(x))
+            if fn is not None:
+                d = fn(x, args, kwargs)
+                if d is not NotImplemented:
+                    return d
         params = self._bind(args, kwargs)
         return self._backend(x, params).derivative(self.spec, x, params)
 
@@ -194,6 +228,15 @@ class Activation:
                 or (isinstance(dout, (int, float)) and not isinstance(dout, bool))
             ):
                 return fn(x, dout)
+        elif wrt is None:
+            try:
+                fn = self._fast_params_vjp[type(x)]
+            except KeyError:
+                fn = self._fast_params("vjp", type(x))
+            if fn is not None and type(dout) is type(x):
+                dx = fn(x, dout, args, kwargs)
+                if dx is not NotImplemented:
+                    return dx
         if isinstance(dout, bool):  # a Python number by type, but never a cotangent
             raise TypeError(
                 f"{self.spec.name}.vjp(): dout must be an array or a real number, got bool {dout}"

@@ -81,6 +81,108 @@ def _numpy_cases() -> list[Case]:
         Case("activations.silu(x)", lambda x, g: lambda: A.silu(x), "smooth", library=True),
         Case("silu, 1 thread", lambda x, g: one_thread(lambda: A.silu(x)), "smooth", library=True),
         Case("x * expit(x)", lambda x, g: lambda: x * expit(x), "smooth"),
+        *_family_cases(),
+    ]
+
+
+# The family is timed at two sizes only, call cost (1e3) and a 4-8 MB array (1e6): at all five
+# it added ~43 s to the NumPy bench on 2 cores (74 -> 117 s), at these two ~8 s, and the bench
+# has two minutes for every backend.
+_FAMILY_SIZES = (1_000, 1_000_000)
+
+
+def _family_cases() -> list[Case]:
+    """relu's piecewise-linear relatives against the idioms written for each, one group per
+    operation; ``leaky_relu(x, 0.2)`` because a non-default parameter takes another path."""
+    import activations as A
+
+    def case(label: str, make: Any, group: str, kind: str = "value", arrays: int = 2) -> Case:
+        lib = label.startswith(("activations.", "leaky_relu."))  # this library's calls
+        return Case(label, make, kind, arrays, lib, group, _FAMILY_SIZES)
+
+    def channels(x: Any) -> tuple[Any, Any]:
+        # (N, C), a weight per channel on the last axis: C = 64 at 1e6 elements, 8 at 1e3
+        # (the largest power of two up to 64 that divides the size)
+        c = math.gcd(x.size, 64)
+        return x.reshape(-1, c), np.linspace(0.05, 0.25, c, dtype=x.dtype)
+
+    def prelu(x: Any, g: Any) -> Callable[[], Any]:
+        x2, w = channels(x)
+        return lambda: A.prelu(x2, w)
+
+    def prelu_where(x: Any, g: Any) -> Callable[[], Any]:
+        x2, w = channels(x)
+        return lambda: np.where(x2 > 0, x2, x2 * w)
+
+    def prelu_max(x: Any, g: Any) -> Callable[[], Any]:
+        x2, w = channels(x)
+        return lambda: np.maximum(x2, x2 * w)
+
+    lr, lr2 = "leaky_relu", "leaky_relu 0.2"
+    # Not every idiom is the library's bits; they are here because people write them.
+    # Measured on NumPy 2.4: np.maximum(x, x * s) is exact only for 0 < s <= 1 (at s = 0,
+    # -inf * 0 is NaN), np.clip(x, 0, 6) gives -0.0 for -0.0, and the np.where idioms of
+    # threshold, the derivative and the vjp turn NaN into a number.
+    return [
+        case("activations.leaky_relu(x)", lambda x, g: lambda: A.leaky_relu(x), lr),
+        case("np.where(x > 0, x, x * 0.01)", lambda x, g: lambda: np.where(x > 0, x, x * 0.01), lr),
+        case("np.maximum(x, x * 0.01)", lambda x, g: lambda: np.maximum(x, x * 0.01), lr),
+        case("activations.leaky_relu(x, 0.2)", lambda x, g: lambda: A.leaky_relu(x, 0.2), lr2),
+        case("np.where(x > 0, x, x * 0.2)", lambda x, g: lambda: np.where(x > 0, x, x * 0.2), lr2),
+        case("np.maximum(x, x * 0.2)", lambda x, g: lambda: np.maximum(x, x * 0.2), lr2),
+        case("activations.relu6(x)", lambda x, g: lambda: A.relu6(x), "relu6"),
+        case("np.clip(x, 0, 6)", lambda x, g: lambda: np.clip(x, 0, 6), "relu6"),
+        case(
+            "np.minimum(np.maximum(x, 0), 6)",
+            lambda x, g: lambda: np.minimum(np.maximum(x, 0), 6),
+            "relu6",
+        ),
+        case("activations.hardtanh(x)", lambda x, g: lambda: A.hardtanh(x), "hardtanh"),
+        case("np.clip(x, -1, 1)", lambda x, g: lambda: np.clip(x, -1, 1), "hardtanh"),
+        case(
+            "activations.threshold(x, 0.5, 0.0)",
+            lambda x, g: lambda: A.threshold(x, 0.5, 0.0),
+            "threshold",
+        ),
+        case(
+            "np.where(x > 0.5, x, 0.0)", lambda x, g: lambda: np.where(x > 0.5, x, 0.0), "threshold"
+        ),
+        case("activations.prelu(x, w)", prelu, "prelu"),
+        case("np.where(x > 0, x, x * w)", prelu_where, "prelu"),
+        case("np.maximum(x, x * w)", prelu_max, "prelu"),
+        case(
+            "leaky_relu.derivative(x)",
+            lambda x, g: lambda: A.leaky_relu.derivative(x),
+            "leaky_relu derivative",
+            "derivative",
+        ),
+        case(
+            "np.where(x > 0, 1, 0.01).astype(x.dtype)",
+            lambda x, g: lambda: np.where(x > 0, 1, 0.01).astype(x.dtype),
+            "leaky_relu derivative",
+            "derivative",
+        ),
+        case(
+            "leaky_relu.vjp(x, dout)",
+            lambda x, g: lambda: A.leaky_relu.vjp(x, g),
+            "leaky_relu vjp",
+            "vjp",
+            3,
+        ),
+        case(
+            "dout * np.where(x > 0, 1, 0.01).astype(x.dtype)",
+            lambda x, g: lambda: g * np.where(x > 0, 1, 0.01).astype(x.dtype),
+            "leaky_relu vjp",
+            "vjp",
+            3,
+        ),
+        case(
+            "np.where(x > 0, dout, dout * 0.01)",
+            lambda x, g: lambda: np.where(x > 0, g, g * 0.01),
+            "leaky_relu vjp",
+            "vjp",
+            3,
+        ),
     ]
 
 

@@ -25,6 +25,14 @@ class Case:
     kind: str = "value"  # value, inplace, derivative, vjp, smooth, grad
     arrays: int = 2  # arrays of x's size read and written (for GB/s)
     library: bool = False  # a call of this library (the others are references)
+    # the cases that compute the same thing ('x idiom' compares within a group); "" = kind,
+    # so relu's cases need none while each family activation names its own
+    group: str = ""
+    # timed only at these sizes (None: at every size asked for), to keep the bench short
+    sizes: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        self.group = self.group or self.kind
 
 
 @dataclass
@@ -40,6 +48,10 @@ class Result:
     library: bool
     peak: float | None = None  # extra memory / input size
     extra: dict[str, Any] = field(default_factory=dict)
+    group: str = ""  # the Case's group ("" = kind)
+
+    def __post_init__(self) -> None:
+        self.group = self.group or self.kind
 
     @property
     def ratio(self) -> float:

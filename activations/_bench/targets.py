@@ -7,17 +7,19 @@ from .model import Result
 
 __all__ = ["WHY", "fastest_references", "targets"]
 
-# kinds of case whose references all compute the same thing (the smooth ones mix activations)
+# kinds of case whose groups' references all compute the same thing (the smooth ones mix
+# activations)
 _COMPARABLE = ("value", "inplace", "derivative", "vjp", "grad")
 
 
 def fastest_references(results: list[Result]) -> dict[tuple[str, str, int, str], float]:
-    """The fastest reference (not this library) by (backend, dtype, size, kind), in seconds."""
+    """The fastest reference (not this library) by (backend, dtype, size, group), in seconds:
+    a group holds the cases of one operation (relu's by kind; leaky_relu, relu6, ... by name)."""
     best: dict[tuple[str, str, int, str], float] = {}
     for r in results:
         if r.library or r.kind not in _COMPARABLE:
             continue
-        key = (r.backend, r.dtype, r.size, r.kind)
+        key = (r.backend, r.dtype, r.size, r.group)
         best[key] = min(best.get(key, r.seconds), r.seconds)
     return best
 
@@ -52,6 +54,25 @@ WHY = {
     "a miss of a few percent is the machine's noise",
     "numpy vjp copy": "the vjp reads two arrays (x and dout) and writes one: 1.5x the memory "
     "traffic of a copy",
+    "numpy family": "with a compiled kernel at memory speed (see '% bw') a few percent apart is "
+    "the machine's noise; the generic formula (no C extension, ACTIVATIONS_NUMPY_KERNELS=0) is "
+    "np.where passes, measured at 1e6 float32: 7x np.maximum(x, x * s) (two passes, the same "
+    "bits only for 0 < s <= 1), 14-19x np.clip (one pass), 1.1x threshold's own np.where idiom",
+    "numpy prelu": "with a compiled kernel at memory speed (see '% bw') a few percent apart is "
+    "the machine's noise; the generic formula, given an array weight, evaluates both sides of "
+    "its zero-weight rule (0, not 0 * -inf = NaN) and picks: 2.1x np.where(x > 0, x, x * w) and "
+    "13x np.maximum(x, x * w) at 1e6 float32",
+}
+
+# the family's groups of values (cases.py), each with its "<= fastest idiom" target at 1e6
+# float32: one size, as the family is timed at two (the other, 1e3, measures call cost)
+_FAMILY = {
+    "leaky_relu": "numpy family",
+    "leaky_relu 0.2": "numpy family",
+    "relu6": "numpy family",
+    "hardtanh": "numpy family",
+    "threshold": "numpy family",
+    "prelu": "numpy prelu",
 }
 
 
@@ -149,6 +170,19 @@ def targets(results: list[Result]) -> list[tuple[str, float, float, bool, str]]:
                                 WHY["threads"],
                             )
                         )
+            if dtype == "float32" and size == 1_000_000:
+                here = [
+                    r for r in results if (r.backend, r.dtype, r.size) == (backend, dtype, size)
+                ]
+                for group, why in _FAMILY.items():
+                    mine = [r for r in here if r.group == group]
+                    ratio(
+                        f"{at}: {group} <= fastest idiom",
+                        next((r for r in mine if r.library), None),
+                        [r for r in mine if not r.library],
+                        1.0,
+                        why,
+                    )
             if size == 16:
                 ratio(
                     f"{at}: dispatch <= 1.10x native",

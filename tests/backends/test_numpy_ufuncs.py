@@ -279,14 +279,17 @@ def _pure_kernels(dtype: str) -> dict[str, Callable[..., Any]]:
     return {"value": value, "derivative": K._relu_d, "vjp": K._relu_vjp}
 
 
-# every branch: one ufunc call, the compiled kernels' threads (from COMPILED_PARALLEL_BYTES),
-# the pure kernels' threads (from PARALLEL_MIN elements)
-SIZES = [0, 1, 16, 1000, 4133, "threads-1", "threads+7", T.PARALLEL_MIN + 7]
+# every branch: one ufunc call, the compiled kernels' threads (values and derivatives from
+# COMPILED_PARALLEL_BYTES, vjps from COMPILED_VJP_PARALLEL_BYTES), the pure kernels' threads
+# (from PARALLEL_MIN elements)
+SIZES = [0, 1, 16, 1000, 4133, "vjp-1", "vjp+7", "threads-1", "threads+7", T.PARALLEL_MIN + 7]
 
 
 def _size(n: int | str, dtype: str) -> int:
     if isinstance(n, int):
         return n
+    if n.startswith("vjp"):
+        return K.COMPILED_VJP_PARALLEL_BYTES // np.dtype(dtype).itemsize + int(n[len("vjp") :])
     return K.COMPILED_PARALLEL_BYTES // np.dtype(dtype).itemsize + int(n[len("threads") :])
 
 
@@ -368,7 +371,7 @@ def test_out_errors_unchanged() -> None:
         A.relu(x, out=[0.0] * 16)
 
 
-# --- the piecewise-linear family at its default parameters (float32, float64) ---------------
+# --- the piecewise-linear family at its default parameters ------------------------------------
 
 FAMILY = ["relu6", "hardtanh", "leaky_relu"]
 
@@ -393,7 +396,7 @@ def _family_x(n: int, dtype: str, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", FAMILY)
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_family_ufuncs_special_values_every_pair(U: Any, name: str, dtype: str) -> None:
     s = np.concatenate([_special(dtype), _family_x(18, dtype)])
     x, g = (a.ravel() for a in np.meshgrid(s, s))
@@ -402,7 +405,18 @@ def test_family_ufuncs_special_values_every_pair(U: Any, name: str, dtype: str) 
     _nan_same(getattr(U, f"{name}_vjp")(x, g), _family_generic(name, "vjp", x, g))
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", FAMILY)
+def test_family_float16_every_bit_pattern(U: Any, name: str) -> None:
+    """float16 computes in float32 and rounds once, as the formula: every input, and every
+    input against shuffled cotangents."""
+    x = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    g = x[np.random.default_rng(2).permutation(x.size)]
+    _same(getattr(U, name)(x), _family_generic(name, "value", x))
+    _nan_same(getattr(U, f"{name}_derivative")(x), _family_generic(name, "derivative", x))
+    _nan_same(getattr(U, f"{name}_vjp")(x, g), _family_generic(name, "vjp", x, g))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_family_no_floating_point_warnings(dtype: str) -> None:
     """Products that underflow (leaky_relu's x * 0.01 of a tiny x, of either sign) and inf * 0
     stay silent under any error state, as on the pure path."""
@@ -424,7 +438,7 @@ def test_family_kernels_kept_by_the_probe() -> None:
     _compiled()
     for name in FAMILY:
         for kind, table in K.FAMILY[name].ufuncs.items():
-            assert set(table) == {np.dtype("float32"), np.dtype("float64")}, (name, kind)
+            assert set(table) == {np.dtype(d) for d in DTYPES}, (name, kind)
 
 
 @pytest.mark.parametrize("name", FAMILY)

@@ -1,5 +1,6 @@
 /* relu's value, derivative and vjp as NumPy ufuncs: one pass over memory (and relu6,
- * hardtanh and leaky_relu at their default parameters, float32 and float64, further down).
+ * hardtanh and leaky_relu at their default parameters, and leaky_relu (prelu), hardtanh and
+ * threshold at any parameters, further down; float16, float32 and float64 each).
  *
  * The formulas are the catalog's (docs/conventions.md), written so that the compiler
  * vectorises the contiguous loops:
@@ -13,9 +14,9 @@
  * product dout * relu'(x) is dout, a zero of dout's sign, or NaN.
  *
  * The comparisons of float32/float64 raise the "invalid" flag on NaN and the vjp's inf * 0
- * raises it too, and leaky_relu's products by 0.01 may underflow; the contract makes these
- * silent, so each loop clears both flags before NumPy reads them (NumPy clears the flags
- * before a loop and checks them after).
+ * raises it too, and leaky_relu's products by its slope may underflow or overflow; the
+ * contract makes these silent, so each loop clears those flags before NumPy reads them (NumPy
+ * clears the flags before a loop and checks them after).
  *
  * The Python side (kernels.py) uses these only after a probe proves them equal to the formula.
  */
@@ -33,11 +34,12 @@
 #include <xmmintrin.h>
 static inline void clear_flags(void)
 {
-    _mm_setcsr(_mm_getcsr() & ~(unsigned int)(_MM_EXCEPT_INVALID | _MM_EXCEPT_UNDERFLOW));
+    _mm_setcsr(_mm_getcsr() &
+               ~(unsigned int)(_MM_EXCEPT_INVALID | _MM_EXCEPT_UNDERFLOW | _MM_EXCEPT_OVERFLOW));
 }
 #else
 #include <fenv.h>
-static inline void clear_flags(void) { feclearexcept(FE_INVALID | FE_UNDERFLOW); }
+static inline void clear_flags(void) { feclearexcept(FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW); }
 #endif
 
 #if defined(_MSC_VER)
@@ -85,16 +87,12 @@ FLOAT_OPS(double, d)
     static inline T vjp_hardtanh_##SUF(T x, T g) { return g * dhardtanh_##SUF(x); }       \
     static inline T leaky_##SUF(T x)                                                       \
     {                                                                                      \
-        /* x * 0.01 for every x, then a select on the bits: written as a branch, the       \
-         * compiler keeps the multiply on one path (it may trap) and does not vectorise */ \
-        T y = x * (T)0.01, r;                                                              \
-        BITS_##SUF xb, yb, m;                                                              \
-        memcpy(&xb, &x, sizeof xb);                                                        \
-        memcpy(&yb, &y, sizeof yb);                                                        \
-        m = (BITS_##SUF)0 - (BITS_##SUF)(x > (T)0);                                        \
-        xb = (xb & m) | (yb & ~m);                                                         \
-        memcpy(&r, &xb, sizeof r);                                                         \
-        return r;                                                                          \
+        /* x > 0 ? x : x * 0.01, as x > y ? x : y (y = x * 0.01): the same for every x      \
+         * with a slope in (0, 1] (x > y exactly where x > 0; NaN x gives y, x's NaN), and a \
+         * product the select needs on both sides, so that the loop vectorises (a multiply \
+         * on one branch only keeps its branch) */                                         \
+        T y = x * (T)0.01;                                                                 \
+        return x > y ? x : y;                                                              \
     }                                                                                      \
     static inline T dleaky_##SUF(T x)                                                      \
     {                                                                                      \
@@ -135,6 +133,144 @@ static inline h16 vjp_e(h16 x, h16 g)
     r = (h16)(x - 1u) < 0x7c00u ? g : r;                       /* x > 0: dout * 1 */
     r = (h16)(x & 0x7fffu) > 0x7c00u ? (h16)(x | 0x0200u) : r; /* NaN x */
     return gmag > 0x7c00u ? (h16)(g | 0x0200u) : r;            /* NaN dout */
+}
+
+
+/* float16 <-> float32, as NumPy converts (NaN payloads kept; to nearest even), written as
+ * selects between candidates so that the loops vectorise. The family's float16 kernels
+ * compute in float32, as the generic formula does, and round once at the end: every product
+ * here is exact in float32 (two 11-bit significands), so the result is the correctly rounded
+ * float16 one. */
+static inline float bits_f(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+static inline uint32_t f_bits(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+static inline float h2f(h16 h)
+{
+    uint32_t em = (uint32_t)(h & 0x7fffu), sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t normal = (em << 13) + 0x38000000u;      /* the exponent rebiased by 127 - 15 */
+    uint32_t special = (em << 13) | 0x7f800000u;     /* inf, or NaN with its payload */
+    /* subnormal: em * 2**-24, as (2**-14 + em * 2**-24) - 2**-14, both exact */
+    uint32_t sub = f_bits(bits_f((em << 13) + 0x38800000u) - bits_f(0x38800000u));
+    uint32_t r = em >= 0x7c00u ? special : normal;
+    r = em < 0x0400u ? sub : r;
+    return bits_f(r | sign);
+}
+
+static inline h16 f2h(float f)
+{
+    uint32_t w = f_bits(f), a = w & 0x7fffffffu, sign = (w >> 16) & 0x8000u;
+    /* normal: rebias, round the 13 dropped bits to nearest even */
+    uint32_t normal = (a - 0x38000000u + 0x0fffu + ((a >> 13) & 1u)) >> 13;
+    /* subnormal or zero: in 0.5 + |f| the last bit is worth 2**-24, the float16 subnormals'
+     * step, and the hardware rounds the sum to nearest even */
+    uint32_t sub = f_bits(bits_f(a) + 0.5f) - 0x3f000000u;
+    /* NaN: the payload's top bits, never all zero (as NumPy converts) */
+    uint32_t top = (a & 0x7fffffu) >> 13;
+    uint32_t nan = 0x7c00u | (top == 0 ? 1u : top);
+    uint32_t r = a < 0x38800000u ? sub : normal;
+    r = a >= 0x477ff000u ? 0x7c00u : r; /* 65520 and above: inf */
+    r = a > 0x7f800000u ? nan : r;
+    return (h16)(sign | r);
+}
+
+/* The parameters of the piecewise-linear family as inputs: each formula takes (x, dout, a, b)
+ * in the compute type (a value or derivative ignores dout; one parameter ignores b).
+ *   leaky_relu(x; s):       s == 0 ? relu(x) : (x > 0 ? x : x * s)     (prelu: s an array)
+ *   hardtanh(x; lo, hi):    x < lo ? lo : (x > hi ? hi : x)
+ *   threshold(x; t, value): x <= t ? value : x
+ * NaN x gives x in each value and derivative; the vjp is dout * derivative. */
+#define PARAM_OPS(C, SUF)                                                                  \
+    static inline C leaky_at_##SUF(C x, C g, C s, C b)                                     \
+    {                                                                                      \
+        /* selects on the bits (see leaky_##SUF): x where x > 0; where s == 0, +0 (NaN x    \
+         * kept as it is); else x * s */                                                   \
+        C y = x * s, r;                                                                    \
+        BITS_##SUF xb, yb, m, q;                                                           \
+        (void)g, (void)b;                                                                  \
+        memcpy(&xb, &x, sizeof xb);                                                        \
+        memcpy(&yb, &y, sizeof yb);                                                        \
+        m = (BITS_##SUF)0 - (BITS_##SUF)(x > (C)0);                                        \
+        q = (BITS_##SUF)0 - (BITS_##SUF)(s == (C)0);                                       \
+        yb = (q & xb & ((BITS_##SUF)0 - (BITS_##SUF)(x != x))) | (~q & yb);                \
+        xb = (xb & m) | (yb & ~m);                                                         \
+        memcpy(&r, &xb, sizeof r);                                                         \
+        return r;                                                                          \
+    }                                                                                      \
+    static inline C dleaky_at_##SUF(C x, C g, C s, C b)                                    \
+    {                                                                                      \
+        C d = x > (C)0 ? (C)1 : s;                                                         \
+        (void)g, (void)b;                                                                  \
+        return x != x ? x : d;                                                             \
+    }                                                                                      \
+    static inline C vjp_leaky_at_##SUF(C x, C g, C s, C b)                                 \
+    {                                                                                      \
+        return g * dleaky_at_##SUF(x, g, s, b);                                            \
+    }                                                                                      \
+    static inline C hardtanh_at_##SUF(C x, C g, C lo, C hi)                                \
+    {                                                                                      \
+        (void)g;                                                                           \
+        return x < lo ? lo : (x > hi ? hi : x);                                            \
+    }                                                                                      \
+    static inline C dhardtanh_at_##SUF(C x, C g, C lo, C hi)                               \
+    {                                                                                      \
+        C d = x >= hi ? (C)0 : (C)1;                                                       \
+        (void)g;                                                                           \
+        d = x <= lo ? (C)0 : d;                                                            \
+        return x != x ? x : d;                                                             \
+    }                                                                                      \
+    static inline C vjp_hardtanh_at_##SUF(C x, C g, C lo, C hi)                            \
+    {                                                                                      \
+        return g * dhardtanh_at_##SUF(x, g, lo, hi);                                       \
+    }                                                                                      \
+    static inline C threshold_at_##SUF(C x, C g, C t, C v)                                 \
+    {                                                                                      \
+        (void)g;                                                                           \
+        return x <= t ? v : x;                                                             \
+    }                                                                                      \
+    static inline C dthreshold_at_##SUF(C x, C g, C t, C b)                                \
+    {                                                                                      \
+        C d = x <= t ? (C)0 : (C)1;                                                        \
+        (void)g, (void)b;                                                                  \
+        return x != x ? x : d;                                                             \
+    }                                                                                      \
+    static inline C vjp_threshold_at_##SUF(C x, C g, C t, C b)                             \
+    {                                                                                      \
+        return g * dthreshold_at_##SUF(x, g, t, b);                                        \
+    }
+
+PARAM_OPS(float, f)
+PARAM_OPS(double, d)
+
+/* the family at its defaults in float16: the float32 formulas, one rounding (leaky_relu's
+ * slope is 0.01 rounded to float16, as the generic formula rounds its parameter) */
+#define HALF_OF(NAME)                                                                      \
+    static inline h16 NAME##_e(h16 x) { return f2h(NAME##_f(h2f(x))); }                   \
+    static inline h16 d##NAME##_e(h16 x) { return f2h(d##NAME##_f(h2f(x))); }             \
+    static inline h16 vjp_##NAME##_e(h16 x, h16 g)                                         \
+    {                                                                                      \
+        return f2h(vjp_##NAME##_f(h2f(x), h2f(g)));                                        \
+    }
+
+HALF_OF(relu6)
+HALF_OF(hardtanh)
+
+static const float HALF_SLOPE = 0.01000213623046875f; /* float16(0.01), exact in float32 */
+static inline h16 leaky_e(h16 x) { return f2h(leaky_at_f(h2f(x), 0.0f, HALF_SLOPE, 0.0f)); }
+static inline h16 dleaky_e(h16 x) { return f2h(dleaky_at_f(h2f(x), 0.0f, HALF_SLOPE, 0.0f)); }
+static inline h16 vjp_leaky_e(h16 x, h16 g)
+{
+    return f2h(vjp_leaky_at_f(h2f(x), h2f(g), HALF_SLOPE, 0.0f));
 }
 
 /* ---- loops: a contiguous (vectorised) form and a strided one -------------------------- */
@@ -209,6 +345,64 @@ static inline h16 vjp_e(h16 x, h16 g)
         CLEAR;                                                                             \
     }
 
+/* A loop of NV arrays (x, or x and dout) and NP parameters (the trailing inputs). Three
+ * forms: contiguous arrays with one value per parameter (0-d, read once), everything
+ * contiguous (per-element parameters, e.g. prelu's slopes along the last axis), and any
+ * strides. LD and ST convert from the stored type T to the compute type C and back. */
+#define ID(v) (v)
+#define PARAM_LOOP(NAME, T, LD, ST, NV, NP, F)                                             \
+    static void NAME(char **args, npy_intp const *dimensions, npy_intp const *steps,      \
+                     void *NPY_UNUSED(data))                                               \
+    {                                                                                      \
+        npy_intp n = dimensions[0], i;                                                     \
+        char *xp = args[0], *gp = args[NV - 1], *ap = args[NV], *bp = args[NV + NP - 1];  \
+        char *op = args[NV + NP];                                                          \
+        npy_intp xs = steps[0], gs = steps[NV - 1], as = steps[NV];                        \
+        npy_intp bs = steps[NV + NP - 1], os = steps[NV + NP];                             \
+        const npy_intp w = (npy_intp)sizeof(T);                                            \
+        if (xs == w && gs == w && os == w && as == 0 && bs == 0) {                         \
+            const T *x = (const T *)xp, *g = (const T *)gp;                                \
+            T *o = (T *)op;                                                                \
+            const T a0 = *(const T *)ap, b0 = *(const T *)bp;                              \
+            for (i = 0; i < n; i++) {                                                      \
+                o[i] = ST(F(LD(x[i]), LD(g[i]), LD(a0), LD(b0)));                          \
+            }                                                                              \
+        }                                                                                  \
+        else if (xs == w && gs == w && os == w && as == w && bs == w) {                    \
+            const T *x = (const T *)xp, *g = (const T *)gp;                                \
+            const T *a = (const T *)ap, *b = (const T *)bp;                                \
+            T *o = (T *)op;                                                                \
+            for (i = 0; i < n; i++) {                                                      \
+                o[i] = ST(F(LD(x[i]), LD(g[i]), LD(a[i]), LD(b[i])));                      \
+            }                                                                              \
+        }                                                                                  \
+        else {                                                                             \
+            for (i = 0; i < n; i++, xp += xs, gp += gs, ap += as, bp += bs, op += os) {    \
+                *(T *)op = ST(F(LD(*(const T *)xp), LD(*(const T *)gp),                    \
+                                LD(*(const T *)ap), LD(*(const T *)bp)));                  \
+            }                                                                              \
+        }                                                                                  \
+        clear_flags();                                                                     \
+    }
+
+/* one ufunc's three loops (float16 computing in float32, float32, float64) and their table */
+#define PARAM_UFUNC(NAME, NV, NP)                                                          \
+    PARAM_LOOP(NAME##_loop_e, h16, h2f, f2h, NV, NP, NAME##_f)                             \
+    PARAM_LOOP(NAME##_loop_f, float, ID, ID, NV, NP, NAME##_f)                             \
+    PARAM_LOOP(NAME##_loop_d, double, ID, ID, NV, NP, NAME##_d)                            \
+    static PyUFuncGenericFunction NAME##_funcs[] = {NAME##_loop_e, NAME##_loop_f,          \
+                                                    NAME##_loop_d};
+
+PARAM_UFUNC(leaky_at, 1, 1)
+PARAM_UFUNC(dleaky_at, 1, 1)
+PARAM_UFUNC(vjp_leaky_at, 2, 1)
+PARAM_UFUNC(hardtanh_at, 1, 2)
+PARAM_UFUNC(dhardtanh_at, 1, 2)
+PARAM_UFUNC(vjp_hardtanh_at, 2, 2)
+PARAM_UFUNC(threshold_at, 1, 2)
+PARAM_UFUNC(dthreshold_at, 1, 1)
+PARAM_UFUNC(vjp_threshold_at, 2, 1)
+
 UNARY_LOOP(relu_loop_e, h16, relu_e, (void)0)
 UNARY_LOOP(relu_loop_f, float, relu_f, clear_flags())
 UNARY_LOOP(relu_loop_d, double, relu_d, clear_flags())
@@ -220,24 +414,25 @@ BINARY_LOOP(vjp_loop_f, float, vjp_f, clear_flags())
 BINARY_LOOP(vjp_loop_d, double, vjp_d, clear_flags())
 
 #define FAMILY_LOOPS(NAME)                                                                 \
+    UNARY_LOOP(NAME##_loop_e, h16, NAME##_e, clear_flags())                              \
+    UNARY_LOOP(d##NAME##_loop_e, h16, d##NAME##_e, clear_flags())                        \
+    BINARY_LOOP(vjp_##NAME##_loop_e, h16, vjp_##NAME##_e, clear_flags())                 \
     UNARY_LOOP(NAME##_loop_f, float, NAME##_f, clear_flags())                            \
     UNARY_LOOP(NAME##_loop_d, double, NAME##_d, clear_flags())                           \
     UNARY_LOOP(d##NAME##_loop_f, float, d##NAME##_f, clear_flags())                      \
     UNARY_LOOP(d##NAME##_loop_d, double, d##NAME##_d, clear_flags())                     \
     BINARY_LOOP(vjp_##NAME##_loop_f, float, vjp_##NAME##_f, clear_flags())               \
     BINARY_LOOP(vjp_##NAME##_loop_d, double, vjp_##NAME##_d, clear_flags())              \
-    static PyUFuncGenericFunction NAME##_funcs[] = {NAME##_loop_f, NAME##_loop_d};         \
-    static PyUFuncGenericFunction d##NAME##_funcs[] = {d##NAME##_loop_f, d##NAME##_loop_d}; \
-    static PyUFuncGenericFunction vjp_##NAME##_funcs[] = {vjp_##NAME##_loop_f,             \
-                                                          vjp_##NAME##_loop_d};
+    static PyUFuncGenericFunction NAME##_funcs[] = {NAME##_loop_e, NAME##_loop_f,          \
+                                                    NAME##_loop_d};                        \
+    static PyUFuncGenericFunction d##NAME##_funcs[] = {d##NAME##_loop_e, d##NAME##_loop_f, \
+                                                       d##NAME##_loop_d};                  \
+    static PyUFuncGenericFunction vjp_##NAME##_funcs[] = {                                 \
+        vjp_##NAME##_loop_e, vjp_##NAME##_loop_f, vjp_##NAME##_loop_d};
 
 FAMILY_LOOPS(relu6)
 FAMILY_LOOPS(hardtanh)
 FAMILY_LOOPS(leaky)
-
-static char unary_types_fd[] = {NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
-static char binary_types_fd[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE,
-                                 NPY_DOUBLE};
 
 static PyUFuncGenericFunction relu_funcs[] = {relu_loop_e, relu_loop_f, relu_loop_d};
 static PyUFuncGenericFunction drelu_funcs[] = {drelu_loop_e, drelu_loop_f, drelu_loop_d};
@@ -246,6 +441,11 @@ static void *no_data[] = {NULL, NULL, NULL};
 static char unary_types[] = {NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE};
 static char binary_types[] = {NPY_HALF,   NPY_HALF,   NPY_HALF,   NPY_FLOAT, NPY_FLOAT,
                               NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
+static char ternary_types[] = {NPY_HALF,  NPY_HALF,   NPY_HALF,   NPY_HALF,   NPY_FLOAT, NPY_FLOAT,
+                               NPY_FLOAT, NPY_FLOAT,  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
+static char quaternary_types[] = {NPY_HALF,   NPY_HALF,   NPY_HALF,   NPY_HALF,   NPY_HALF,
+                                  NPY_FLOAT,  NPY_FLOAT,  NPY_FLOAT,  NPY_FLOAT,  NPY_FLOAT,
+                                  NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT, "_ufuncs",
@@ -283,24 +483,42 @@ static const struct {
      "relu'(x): 1 for x > 0, +0 for x <= 0, NaN for NaN."},
     {"relu_vjp", vjp_funcs, binary_types, 3, 2,
      "relu_vjp(x, dout): dout * relu'(x), one IEEE multiply."},
-    {"relu6", relu6_funcs, unary_types_fd, 2, 1,
+    {"relu6", relu6_funcs, unary_types, 3, 1,
      "relu6(x): +0 for x <= 0, 6 for x >= 6, x between, NaN kept."},
-    {"relu6_derivative", drelu6_funcs, unary_types_fd, 2, 1,
+    {"relu6_derivative", drelu6_funcs, unary_types, 3, 1,
      "relu6'(x): 1 for 0 < x < 6, +0 elsewhere, NaN for NaN."},
-    {"relu6_vjp", vjp_relu6_funcs, binary_types_fd, 2, 2,
+    {"relu6_vjp", vjp_relu6_funcs, binary_types, 3, 2,
      "relu6_vjp(x, dout): dout * relu6'(x)."},
-    {"hardtanh", hardtanh_funcs, unary_types_fd, 2, 1,
+    {"hardtanh", hardtanh_funcs, unary_types, 3, 1,
      "hardtanh(x): -1 for x < -1, 1 for x > 1, x between, NaN kept."},
-    {"hardtanh_derivative", dhardtanh_funcs, unary_types_fd, 2, 1,
+    {"hardtanh_derivative", dhardtanh_funcs, unary_types, 3, 1,
      "hardtanh'(x): 1 for -1 < x < 1, +0 elsewhere, NaN for NaN."},
-    {"hardtanh_vjp", vjp_hardtanh_funcs, binary_types_fd, 2, 2,
+    {"hardtanh_vjp", vjp_hardtanh_funcs, binary_types, 3, 2,
      "hardtanh_vjp(x, dout): dout * hardtanh'(x)."},
-    {"leaky_relu", leaky_funcs, unary_types_fd, 2, 1,
+    {"leaky_relu", leaky_funcs, unary_types, 3, 1,
      "leaky_relu(x): x for x > 0, x * 0.01 otherwise, NaN kept."},
-    {"leaky_relu_derivative", dleaky_funcs, unary_types_fd, 2, 1,
+    {"leaky_relu_derivative", dleaky_funcs, unary_types, 3, 1,
      "leaky_relu'(x): 1 for x > 0, 0.01 otherwise, NaN for NaN."},
-    {"leaky_relu_vjp", vjp_leaky_funcs, binary_types_fd, 2, 2,
+    {"leaky_relu_vjp", vjp_leaky_funcs, binary_types, 3, 2,
      "leaky_relu_vjp(x, dout): dout * leaky_relu'(x)."},
+    {"leaky_relu_at", leaky_at_funcs, binary_types, 3, 2,
+     "leaky_relu_at(x, s): s == 0 ? relu(x) : (x > 0 ? x : x * s), NaN kept."},
+    {"leaky_relu_at_derivative", dleaky_at_funcs, binary_types, 3, 2,
+     "leaky_relu_at_derivative(x, s): 1 for x > 0, s otherwise, NaN for NaN."},
+    {"leaky_relu_at_vjp", vjp_leaky_at_funcs, ternary_types, 3, 3,
+     "leaky_relu_at_vjp(x, dout, s): dout * leaky_relu_at_derivative(x, s)."},
+    {"hardtanh_at", hardtanh_at_funcs, ternary_types, 3, 3,
+     "hardtanh_at(x, lo, hi): lo for x < lo, hi for x > hi, x between, NaN kept."},
+    {"hardtanh_at_derivative", dhardtanh_at_funcs, ternary_types, 3, 3,
+     "hardtanh_at_derivative(x, lo, hi): 1 for lo < x < hi, +0 elsewhere, NaN for NaN."},
+    {"hardtanh_at_vjp", vjp_hardtanh_at_funcs, quaternary_types, 3, 4,
+     "hardtanh_at_vjp(x, dout, lo, hi): dout * hardtanh_at_derivative(x, lo, hi)."},
+    {"threshold_at", threshold_at_funcs, ternary_types, 3, 3,
+     "threshold_at(x, t, value): value for x <= t, x otherwise, NaN kept."},
+    {"threshold_at_derivative", dthreshold_at_funcs, binary_types, 3, 2,
+     "threshold_at_derivative(x, t): +0 for x <= t, 1 otherwise, NaN for NaN."},
+    {"threshold_at_vjp", vjp_threshold_at_funcs, ternary_types, 3, 3,
+     "threshold_at_vjp(x, dout, t): dout * threshold_at_derivative(x, t)."},
 };
 
 PyMODINIT_FUNC

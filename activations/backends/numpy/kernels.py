@@ -14,8 +14,10 @@ its vjp for float16, float32 and float64, each one pass over memory), built by `
 where a C compiler is present. They pass the same probe; where the extension is absent (no
 compiler at install time), fails the probe, or ``ACTIVATIONS_NUMPY_KERNELS=0`` is set when
 this module is imported, the NumPy kernels below run instead (the same bits, slower). relu6,
-hardtanh and leaky_relu at their default parameters (float32, float64) have compiled kernels
-only (``FAMILY``); without the extension they take the generic formula.
+hardtanh and leaky_relu at their default parameters have compiled kernels only (``FAMILY``),
+and so have leaky_relu, prelu, hardtanh and threshold at any other parameters
+(``PARAMETRIC``: the parameters are inputs of the ufuncs); without the extension they take the
+generic formula.
 
 Large arrays are split between threads (NumPy's ufuncs release the GIL): see ``threads``.
 """
@@ -31,7 +33,16 @@ import numpy as np
 from .errstate import ignore, restore
 from .threads import PARALLEL_MIN, parallel
 
-__all__ = ["COMPILED", "COMPILED_PARALLEL_BYTES", "FAMILY", "RELU", "TURNED_OFF", "fits"]
+__all__ = [
+    "COMPILED",
+    "COMPILED_PARALLEL_BYTES",
+    "COMPILED_VJP_PARALLEL_BYTES",
+    "FAMILY",
+    "PARAMETRIC",
+    "RELU",
+    "TURNED_OFF",
+    "fits",
+]
 
 Kernel = Callable[..., Any]
 
@@ -51,10 +62,14 @@ def _load_compiled() -> Any:
     return _ufuncs
 
 
-# The compiled kernels run at memory speed in one thread; a second thread pays only once the
-# arrays are well beyond the caches (measured on 2 cores: 1.5-1.9x at 2.5e7 elements, slower
-# than one thread up to ~4 MB, and much slower when the other core is busy).
-COMPILED_PARALLEL_BYTES = 1 << 23
+# The compiled kernels run at memory speed in one thread; a second thread pays once a call
+# moves ~10 MiB (its inputs and its output): measured on 2 cores, a value or derivative gains
+# 1.1-1.3x from 5-8 MB of x, a vjp (x and dout in, one out) 1.1-1.5x from 3-8 MB, 1.5-1.9x at
+# 2.5e7 elements; below, waking the pool (50-90 us) costs more than the second core gives.
+COMPILED_PARALLEL_BYTES = 5 << 20
+"""Bytes of x from which a compiled value or derivative is split between threads."""
+COMPILED_VJP_PARALLEL_BYTES = (10 << 20) // 3
+"""Bytes of x from which a compiled vjp is split between threads."""
 
 _compiled = _load_compiled()
 COMPILED: bool = _compiled is not None
@@ -220,10 +235,10 @@ def _threaded_unary(ufunc: Any) -> Kernel:
 
 
 def _threaded_binary(ufunc: Any) -> Kernel:
-    """``ufunc(x, dout)``, split between threads from COMPILED_PARALLEL_BYTES."""
+    """``ufunc(x, dout)``, split between threads from COMPILED_VJP_PARALLEL_BYTES."""
 
     def kernel(x: np.ndarray, dout: np.ndarray) -> Any:
-        if x.nbytes >= COMPILED_PARALLEL_BYTES:
+        if x.nbytes >= COMPILED_VJP_PARALLEL_BYTES:
             result = np.empty_like(x)
             if not parallel(ufunc, x, dout, result):
                 ufunc(x, dout, result)
@@ -245,7 +260,8 @@ class _Kernels:
         # shape (arrays up to _SMALL elements), so that a caller can skip the kernel's frame
         self.small: dict[Any, dict[tuple[int, ...], np.ndarray]] = {}
         # for dtypes whose kernel is a compiled ufunc: the ufunc itself, by kind, which a
-        # caller may call directly on arrays under COMPILED_PARALLEL_BYTES
+        # caller may call directly on arrays under the threads' cut (COMPILED_PARALLEL_BYTES,
+        # COMPILED_VJP_PARALLEL_BYTES)
         self.ufuncs: dict[str, dict[np.dtype[Any], Any]] = {
             "value": {},
             "derivative": {},
@@ -325,7 +341,7 @@ RELU = _Relu()
 
 class _Family(_Kernels):
     """The compiled kernels of a piecewise-linear activation at its default parameters
-    (relu6, hardtanh, leaky_relu: float32 and float64), kept where they pass the probe."""
+    (relu6, hardtanh, leaky_relu: float16, float32, float64), kept where they pass the probe."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -334,13 +350,110 @@ class _Family(_Kernels):
     def probe(self, reference: Callable[[str, np.ndarray, np.ndarray | None], Any]) -> None:
         """Keep the ufuncs that agree bit for bit with ``reference(kind, x, dout)``."""
         with np.errstate(all="ignore"):
-            for name in ("float32", "float64"):
+            for name in ("float16", "float32", "float64"):
                 self._probe_compiled(self.name, np.dtype(name), reference)
 
 
 # relu6, hardtanh and leaky_relu at their default parameters: compiled kernels only
 FAMILY: dict[str, _Family] = (
     {name: _Family(name) for name in ("relu6", "hardtanh", "leaky_relu")}
+    if _compiled is not None
+    else {}
+)
+
+
+Reference = Callable[[str, np.ndarray, "np.ndarray | None", dict[str, Any]], Any]
+
+
+class _Parametric:
+    """An activation's compiled kernels at any parameters: the ufuncs ``<ufunc>``,
+    ``<ufunc>_derivative`` and ``<ufunc>_vjp``, which take the parameters, rounded to x's
+    dtype, as trailing inputs (0-d arrays, or arrays broadcast against x: prelu's weight).
+
+    ``params`` names the parameters that the value takes, in order; the derivative and the
+    vjp take the first ``derivative_params`` of them (threshold's value moves no slope).
+    ``valid``: the catalog's check of the parameters' values (its ``prepare``), as a predicate
+    on all of them, so that a fast caller can leave invalid ones to the generic path's error.
+    """
+
+    def __init__(
+        self,
+        ufunc: str,
+        params: tuple[str, ...],
+        derivative_params: int | None = None,
+        valid: Callable[..., bool] | None = None,
+    ) -> None:
+        assert _compiled is not None
+        n = len(params) if derivative_params is None else derivative_params
+        self.params = {"value": params, "derivative": params[:n], "vjp": params[:n]}
+        self.ufuncs = {
+            "value": getattr(_compiled, ufunc),
+            "derivative": getattr(_compiled, f"{ufunc}_derivative"),
+            "vjp": getattr(_compiled, f"{ufunc}_vjp"),
+        }
+        self.dtypes: set[np.dtype[Any]] = set()  # those whose kernels passed the probe
+        self.valid = valid
+
+    def probe(self, reference: Reference, examples: list[dict[str, Any]]) -> None:
+        """Keep the dtypes on which the three ufuncs agree bit for bit with
+        ``reference(kind, x, dout, params)`` at each of ``examples`` (parameter sets)."""
+        with np.errstate(all="ignore"):
+            for name in ("float16", "float32", "float64"):
+                dtype = np.dtype(name)
+                samples = _samples(dtype)[::5]  # every special value, fewer tail positions
+                douts = _douts(samples)
+                if all(
+                    self._agrees(reference, params, x, g)
+                    for params in examples
+                    for x, g in zip(samples, douts, strict=True)
+                ):
+                    self.dtypes.add(dtype)
+
+    def _agrees(
+        self, reference: Reference, params: dict[str, Any], x: np.ndarray, g: np.ndarray
+    ) -> bool:
+        def args(kind: str) -> list[np.ndarray]:
+            # the parameters rounded to x's dtype, as the generic path rounds them
+            return [np.asarray(params[k]).astype(x.dtype) for k in self.params[kind]]
+
+        value, derivative, vjp = self.ufuncs.values()
+        return (
+            _same(value(x, *args("value")), reference("value", x, None, params))
+            and _nan_same(
+                derivative(x, *args("derivative")), reference("derivative", x, None, params)
+            )
+            and _nan_same(vjp(x, g, *args("vjp")), reference("vjp", x, g, params))
+        )
+
+    def call(self, kind: str, x: np.ndarray, params: list[np.ndarray], *more: np.ndarray) -> Any:
+        """The ufunc of ``kind`` on x (and dout, or out), split between threads from the cut;
+        ``params`` as the ufunc takes them (of x's dtype, broadcast against x)."""
+        ufunc = self.ufuncs[kind]
+        cut = COMPILED_VJP_PARALLEL_BYTES if kind == "vjp" else COMPILED_PARALLEL_BYTES
+        if x.nbytes >= cut and all(p.ndim == 0 for p in params):
+            arrays = (x, more[0]) if kind == "vjp" else (x,)
+            out = more[-1] if kind == "value" and more else np.empty_like(x)
+
+            def part(*parts: np.ndarray) -> None:
+                ufunc(*parts[:-1], *params, parts[-1])
+
+            if parallel(part, *arrays, out):
+                return out
+        if kind == "value" and more:
+            return ufunc(x, *params, more[0])
+        return ufunc(*(x, *more), *params) if kind == "vjp" else ufunc(x, *params)
+
+
+# leaky_relu (and prelu: its weight is the slope), hardtanh and threshold at any parameters
+PARAMETRIC: dict[str, _Parametric] = (
+    {
+        "leaky_relu": _Parametric("leaky_relu_at", ("negative_slope",)),
+        "prelu": _Parametric("leaky_relu_at", ("weight",)),
+        "hardtanh": _Parametric(
+            "hardtanh_at", ("min_val", "max_val"), valid=lambda lo, hi: lo < hi
+        ),
+        "threshold": _Parametric("threshold_at", ("threshold", "value"), 1),
+    }
     if _compiled is not None
     else {}
 )

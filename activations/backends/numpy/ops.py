@@ -135,6 +135,7 @@ class NumpyBackend(Backend):
         # compiled ufuncs by dtype, called directly on arrays that one thread serves best
         direct = native.ufuncs[kind]
         big = kernels.COMPILED_PARALLEL_BYTES
+        big_vjp = kernels.COMPILED_VJP_PARALLEL_BYTES
         if kind == "value":
             small, maximum = native.small, np.maximum
 
@@ -186,12 +187,121 @@ class NumpyBackend(Backend):
         def vjp(x: Any, dout: Any) -> Any:
             dtype = getattr(x, "dtype", None)
             uf = direct.get(dtype)
-            if uf is not None and x.nbytes < big and fits(x, dout):
+            if uf is not None and x.nbytes < big_vjp and fits(x, dout):
                 return uf(x, dout)
             k = table.get(dtype)
             if k is None or not fits(x, dout):
                 return generic(spec, x, dout, params)
             return k(x, dout)
+
+        return vjp
+
+    def fast_params(self, spec: Spec, kind: str, cls: type | None = None) -> Any:
+        """A callable for ``kind`` at parameters given as numbers (or prelu's weight as an
+        array of x's dtype that broadcasts to x): ``(x, args, kwargs[, out])`` for values,
+        ``(x, args, kwargs)`` and ``(x, dout, args, kwargs)`` otherwise. It returns
+        NotImplemented for any call it does not serve (the generic path then binds, checks
+        and raises as always). None: no such kernel.
+        """
+        kernel = kernels.PARAMETRIC.get(spec.name)
+        if kernel is None or cls is not np.ndarray or (kind == "vjp" and spec.array_params):
+            return None  # prelu's vjp also returns the weight's gradient: the generic path
+        _probe_parametric(spec)
+        ufunc = kernel.ufuncs[kind]
+        # the largest finite value by dtype: a number beyond it may round to inf, which the
+        # generic path refuses
+        limits = {d: float(np.finfo(d).max) for d in kernel.dtypes}
+        names = spec.param_names
+        index = {n: i for i, n in enumerate(names)}
+        defaults = [p.default for p in spec.params]
+        # the ufunc takes the first `used` parameters, in the catalog's order
+        used = len(kernel.params[kind])
+        assert kernel.params[kind] == names[:used]
+        every = used == len(names)
+        weights = bool(spec.array_params)  # prelu: its weight may be an array
+        valid = kernel.valid
+        if spec.prepare is not None and valid is None:
+            return None  # parameters checked by the generic path only
+        cut = (
+            kernels.COMPILED_VJP_PARALLEL_BYTES
+            if kind == "vjp"
+            else kernels.COMPILED_PARALLEL_BYTES
+        )
+
+        def bound(x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            """The ufunc's parameters for this call, or None (the generic path decides).
+
+            Numbers go to the ufunc as Python numbers: NumPy rounds them to x's dtype (to
+            nearest even, as the generic path rounds them), a weight as an array of x's dtype.
+            """
+            limit = limits.get(x.dtype)
+            if limit is None:
+                return None
+            values: Any = args
+            if kwargs or len(args) != len(names):
+                if len(args) > len(names):
+                    return None
+                values = [*args, *defaults[len(args) :]]
+                for k, v in kwargs.items():
+                    i = index.get(k)
+                    if i is None or i < len(args):
+                        return None
+                    values[i] = v
+            for v in values:
+                kind_of = type(v)
+                if kind_of is float or kind_of is int:
+                    if not -limit <= v <= limit:  # NaN, inf, or an overflow of x's dtype
+                        return None
+                elif not (
+                    weights and kind_of is np.ndarray and v.dtype == x.dtype and _widens_not(v, x)
+                ):
+                    return None  # a required one missing, an array, any other type
+            if valid is not None and not valid(*values):
+                return None  # invalid parameters: the generic path raises the error
+            return values if every else values[:used]
+
+        if kind == "value":
+
+            def value(x: Any, args: Any, kwargs: Any, out: Any = None) -> Any:
+                ps = bound(x, args, kwargs)
+                if ps is None:
+                    return NotImplemented
+                if out is None:
+                    if x.nbytes < cut:
+                        return ufunc(x, *ps)
+                    return kernel.call(kind, x, _arrays(ps, x))
+                if out is not x:
+                    self._check_out(spec, x, out)
+                elif not x.flags.writeable:
+                    return NotImplemented  # the generic path raises the library's error
+                if x.nbytes < cut:
+                    return ufunc(x, *ps, out)
+                return kernel.call(kind, x, _arrays(ps, x), out)
+
+            return value
+        if kind == "derivative":
+
+            def derivative(x: Any, args: Any, kwargs: Any) -> Any:
+                ps = bound(x, args, kwargs)
+                if ps is None:
+                    return NotImplemented
+                if x.nbytes < cut:
+                    return ufunc(x, *ps)
+                return kernel.call(kind, x, _arrays(ps, x))
+
+            return derivative
+
+        fits = kernels.fits
+
+        def vjp(x: Any, dout: Any, args: Any, kwargs: Any) -> Any:
+            if not fits(x, dout):
+                return NotImplemented
+            ps = bound(x, args, kwargs)
+            if ps is None:
+                return NotImplemented
+            if x.nbytes < cut:
+                return ufunc(x, dout, *ps)
+            return kernel.call(kind, x, _arrays(ps, x), dout)
 
         return vjp
 
@@ -202,6 +312,27 @@ class NumpyBackend(Backend):
             return None
         _probe(spec)
         return getattr(native, kind).get(getattr(x, "dtype", None))
+
+    def _parametric(
+        self, kind: str, spec: Spec, x: np.ndarray, params: Mapping[str, Any]
+    ) -> list[np.ndarray] | None:
+        """The parameters for the compiled kernel at these parameters (of x's dtype, as its
+        ufunc takes them), or None where it does not serve this call."""
+        kernel = kernels.PARAMETRIC.get(spec.name)
+        if kernel is None or type(x) is not np.ndarray or x.dtype not in _FLOATS:
+            return None
+        _probe_parametric(spec)
+        if x.dtype not in kernel.dtypes:
+            return None
+        names = kernel.params[kind]
+        if spec.name != "prelu" and any(is_param_array(params[k]) for k in names):
+            return None  # arrays of parameters (with gradients of their own): the formula
+        # rounded to x's dtype (a number that overflows it is refused) and checked against x
+        _, _, p = self.plan(spec, x, params)
+        ps = [np.asarray(p[k]).astype(x.dtype, copy=False) for k in names]
+        if any(q.ndim and np.broadcast_shapes(x.shape, q.shape) != x.shape for q in ps):
+            return None  # a weight that widens the result: the formula's broadcasting
+        return ps
 
     # --- the generic paths, chunked over threads for large arrays -------------------------
 
@@ -246,6 +377,11 @@ class NumpyBackend(Backend):
         k = self._native_kernel("value", spec, x, params)
         if k is not None:
             return k(x) if out is None else k(x, out)
+        ps = self._parametric("value", spec, x, params)
+        if ps is not None:
+            return kernels.PARAMETRIC[spec.name].call(
+                "value", x, ps, *(() if out is None else (out,))
+            )
         with quiet():
             result = self._chunked(spec, x, params, lambda c, p: spec.forward(NumpyOps, c, p), out)
             if result is not None:
@@ -262,6 +398,9 @@ class NumpyBackend(Backend):
         k = self._native_kernel("derivative", spec, x, params)
         if k is not None:
             return k(x)
+        ps = self._parametric("derivative", spec, x, params)
+        if ps is not None:
+            return kernels.PARAMETRIC[spec.name].call("derivative", x, ps)
         with quiet():
             term = lambda c, p: spec.derivative(NumpyOps, c, p)
             result = self._chunked(spec, x, params, term)
@@ -279,6 +418,18 @@ class NumpyBackend(Backend):
         k = None if wrt else self._native_kernel("vjp", spec, x, params)
         if k is not None and kernels.fits(x, dout):
             return k(x, dout)
+        if (not wrt or wrt == spec.array_params) and kernels.fits(x, dout):
+            ps = self._parametric("vjp", spec, x, params)
+            if ps is not None:
+                dx = kernels.PARAMETRIC[spec.name].call("vjp", x, ps, dout)
+                if not wrt:
+                    return dx
+                # prelu: dx from the kernel, the weight's gradient from the formula
+                _, compute, p = self.plan(spec, x, params)
+                xc, g = self._to(x, compute), self._to(dout, compute)
+                with quiet():
+                    name = wrt[0]
+                    return dx, self._param_grad(spec, name, params[name], g, xc, p, x.dtype.name)
         with quiet():
             result = None
             same = type(dout) is np.ndarray and dout.shape == x.shape and dout.dtype == x.dtype
@@ -339,6 +490,18 @@ class NumpyBackend(Backend):
             )
 
 
+def _arrays(params: Any, x: np.ndarray) -> list[np.ndarray]:
+    """Parameters as arrays of x's dtype (numbers rounded to it)."""
+    return [np.asarray(p, dtype=x.dtype) for p in params]
+
+
+def _widens_not(w: np.ndarray, x: np.ndarray) -> bool:
+    """Whether w broadcasts to x's shape without widening it."""
+    return w.ndim <= x.ndim and all(
+        a == 1 or a == b for a, b in zip(w.shape[::-1], x.shape[::-1], strict=False)
+    )
+
+
 def _subclass(a: Any) -> bool:
     return isinstance(a, np.ndarray) and type(a) is not np.ndarray
 
@@ -373,6 +536,8 @@ def _partly_overlaps(x: np.ndarray, out: np.ndarray) -> bool:
 
 BACKEND = NumpyBackend()
 
+_FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64"))
+
 _probed: set[str] = set()
 
 
@@ -393,3 +558,28 @@ def _probe(spec: Spec) -> None:
 
     BACKEND.natives[spec.name].probe(reference)
     _probed.add(spec.name)
+
+
+_probed_parametric: set[str] = set()
+
+
+def _probe_parametric(spec: Spec) -> None:
+    """Probe an activation's compiled kernels at any parameters once (its first such call on
+    NumPy) against the generic path, at its defaults, its examples and a zero slope."""
+    if spec.name in _probed_parametric:
+        return
+    examples = [dict(spec.defaults)] if spec.defaults is not None else []
+    examples += [spec.bind((), e) for e in spec.examples]
+    slope = kernels.PARAMETRIC[spec.name].params["derivative"][0]
+    if spec.name in ("leaky_relu", "prelu"):
+        examples.append(spec.bind((), {slope: 0.0}))
+
+    def reference(kind: str, x: Any, dout: Any, params: dict[str, Any]) -> Any:
+        if kind == "value":
+            return Backend.value(BACKEND, spec, x, params)
+        if kind == "derivative":
+            return Backend.derivative(BACKEND, spec, x, params)
+        return Backend.vjp(BACKEND, spec, x, dout, params)
+
+    kernels.PARAMETRIC[spec.name].probe(reference, examples)
+    _probed_parametric.add(spec.name)
