@@ -99,29 +99,24 @@ class Activation:
     def __signature__(self) -> inspect.Signature:  # for help() and inspect.signature()
         return _signature(self.spec, ("x",), out=True)
 
-    def _fast(self, kind: str, cls: type) -> Any:
-        cache = getattr(self, f"_fast_{kind}")
+    def _fast(self, kind: str, cls: type, params: bool = False) -> Any:
+        """The backend's fast callable for ``kind`` on ``cls`` (calls without parameters, or
+        with them: ``params``), cached by type; None where the backend has none."""
+        cache = getattr(self, f"_fast_params_{kind}" if params else f"_fast_{kind}")
         try:
             backend = backend_of_type(cls)
         except TypeError:
             return None  # the generic path raises the error
-        fast = getattr(backend, "fast", None)
-        fn = (
-            fast(self.spec, kind, self._defaults, cls=cls)
-            if fast is not None and self._defaults is not None
-            else None
-        )
-        cache[cls] = fn
-        return fn
-
-    def _fast_params(self, kind: str, cls: type) -> Any:
-        cache = getattr(self, f"_fast_params_{kind}")
-        try:
-            backend = backend_of_type(cls)
-        except TypeError:
-            return None  # the generic path raises the error
-        fast = getattr(backend, "fast_params", None)
-        fn = fast(self.spec, kind, cls) if fast is not None else None
+        if params:
+            fast = getattr(backend, "fast_params", None)
+            fn = fast(self.spec, kind, cls) if fast is not None else None
+        else:
+            fast = getattr(backend, "fast", None)
+            fn = (
+                fast(self.spec, kind, self._defaults, cls=cls)
+                if fast is not None and self._defaults is not None
+                else None
+            )
         cache[cls] = fn
         return fn
 
@@ -169,7 +164,7 @@ class Activation:
             try:
                 fn = self._fast_params_value[type(x)]
             except KeyError:
-                fn = self._fast_params("value", type(x))
+                fn = self._fast("value", type(x), params=True)
             if fn is not None:
                 y = fn(x, args, kwargs, out)
                 if y is not NotImplemented:
@@ -195,7 +190,7 @@ class Activation:
             try:
                 fn = self._fast_params_derivative[type(x)]
             except KeyError:
-                fn = self._fast_params("derivative", type(x))
+                fn = self._fast("derivative", type(x), params=True)
             if fn is not None:
                 d = fn(x, args, kwargs)
                 if d is not NotImplemented:
@@ -232,7 +227,7 @@ class Activation:
             try:
                 fn = self._fast_params_vjp[type(x)]
             except KeyError:
-                fn = self._fast_params("vjp", type(x))
+                fn = self._fast("vjp", type(x), params=True)
             if fn is not None and type(dout) is type(x):
                 dx = fn(x, dout, args, kwargs)
                 if dx is not NotImplemented:

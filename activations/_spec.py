@@ -93,6 +93,8 @@ def choice_gelu(name: str, value: Any) -> bool:
 def array_param(name: str, value: Any) -> Any:
     if value is None:
         raise TypeError(f"{name} must be an array or a number, got None")
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a 0-d NumPy array is a number, checked as numbers are
     if isinstance(value, (bool, str, bytes)):
         raise TypeError(f"{name} must be an array or a number, got {type(value).__name__}")
     if isinstance(value, numbers.Real) and not math.isfinite(value):

@@ -96,9 +96,15 @@ def _family_cases() -> list[Case]:
     operation; ``leaky_relu(x, 0.2)`` because a non-default parameter takes another path."""
     import activations as A
 
-    def case(label: str, make: Any, group: str, kind: str = "value", arrays: int = 2) -> Case:
-        lib = label.startswith(("activations.", "leaky_relu."))  # this library's calls
-        return Case(label, make, kind, arrays, lib, group, _FAMILY_SIZES)
+    def case(
+        label: str,
+        make: Any,
+        group: str,
+        kind: str = "value",
+        arrays: int = 2,
+        library: bool = False,
+    ) -> Case:
+        return Case(label, make, kind, arrays, library, group, _FAMILY_SIZES)
 
     def channels(x: Any) -> tuple[Any, Any]:
         # (N, C), a weight per channel on the last axis: C = 64 at 1e6 elements, 8 at 1e3
@@ -124,30 +130,38 @@ def _family_cases() -> list[Case]:
     # -inf * 0 is NaN), np.clip(x, 0, 6) gives -0.0 for -0.0, and the np.where idioms of
     # threshold, the derivative and the vjp turn NaN into a number.
     return [
-        case("activations.leaky_relu(x)", lambda x, g: lambda: A.leaky_relu(x), lr),
+        case("activations.leaky_relu(x)", lambda x, g: lambda: A.leaky_relu(x), lr, library=True),
         case("np.where(x > 0, x, x * 0.01)", lambda x, g: lambda: np.where(x > 0, x, x * 0.01), lr),
         case("np.maximum(x, x * 0.01)", lambda x, g: lambda: np.maximum(x, x * 0.01), lr),
-        case("activations.leaky_relu(x, 0.2)", lambda x, g: lambda: A.leaky_relu(x, 0.2), lr2),
+        case(
+            "activations.leaky_relu(x, 0.2)",
+            lambda x, g: lambda: A.leaky_relu(x, 0.2),
+            lr2,
+            library=True,
+        ),
         case("np.where(x > 0, x, x * 0.2)", lambda x, g: lambda: np.where(x > 0, x, x * 0.2), lr2),
         case("np.maximum(x, x * 0.2)", lambda x, g: lambda: np.maximum(x, x * 0.2), lr2),
-        case("activations.relu6(x)", lambda x, g: lambda: A.relu6(x), "relu6"),
+        case("activations.relu6(x)", lambda x, g: lambda: A.relu6(x), "relu6", library=True),
         case("np.clip(x, 0, 6)", lambda x, g: lambda: np.clip(x, 0, 6), "relu6"),
         case(
             "np.minimum(np.maximum(x, 0), 6)",
             lambda x, g: lambda: np.minimum(np.maximum(x, 0), 6),
             "relu6",
         ),
-        case("activations.hardtanh(x)", lambda x, g: lambda: A.hardtanh(x), "hardtanh"),
+        case(
+            "activations.hardtanh(x)", lambda x, g: lambda: A.hardtanh(x), "hardtanh", library=True
+        ),
         case("np.clip(x, -1, 1)", lambda x, g: lambda: np.clip(x, -1, 1), "hardtanh"),
         case(
             "activations.threshold(x, 0.5, 0.0)",
             lambda x, g: lambda: A.threshold(x, 0.5, 0.0),
             "threshold",
+            library=True,
         ),
         case(
             "np.where(x > 0.5, x, 0.0)", lambda x, g: lambda: np.where(x > 0.5, x, 0.0), "threshold"
         ),
-        case("activations.prelu(x, w)", prelu, "prelu"),
+        case("activations.prelu(x, w)", prelu, "prelu", library=True),
         case("np.where(x > 0, x, x * w)", prelu_where, "prelu"),
         case("np.maximum(x, x * w)", prelu_max, "prelu"),
         case(
@@ -155,6 +169,7 @@ def _family_cases() -> list[Case]:
             lambda x, g: lambda: A.leaky_relu.derivative(x),
             "leaky_relu derivative",
             "derivative",
+            library=True,
         ),
         case(
             "np.where(x > 0, 1, 0.01).astype(x.dtype)",
@@ -168,6 +183,7 @@ def _family_cases() -> list[Case]:
             "leaky_relu vjp",
             "vjp",
             3,
+            library=True,
         ),
         case(
             "dout * np.where(x > 0, 1, 0.01).astype(x.dtype)",

@@ -54,8 +54,9 @@ WHY = {
     "a miss of a few percent is the machine's noise",
     "numpy vjp copy": "the vjp reads two arrays (x and dout) and writes one: 1.5x the memory "
     "traffic of a copy",
-    "numpy family": "with a compiled kernel at memory speed (see '% bw') a few percent apart is "
-    "the machine's noise; the generic formula (no C extension, ACTIVATIONS_NUMPY_KERNELS=0) is "
+    "numpy family": "with a compiled kernel both run at memory speed (see '% bw'): a few "
+    "percent apart is the machine's noise, more when the other core is busy (rerun with a "
+    "longer --budget); the generic formula (no C extension, ACTIVATIONS_NUMPY_KERNELS=0) is "
     "np.where passes, measured at 1e6 float32: 7x np.maximum(x, x * s) (two passes, the same "
     "bits only for 0 < s <= 1), 14-19x np.clip (one pass), 1.1x threshold's own np.where idiom",
     "numpy prelu": "with a compiled kernel at memory speed (see '% bw') a few percent apart is "

@@ -286,3 +286,52 @@ def test_the_kernels_kept_by_the_probe() -> None:
     _compiled()
     for name in CASES:
         assert K.PARAMETRIC[name].dtypes == {np.dtype(d) for d in DTYPES}, name
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_0d_inputs_keep_their_dtype(dtype: str) -> None:
+    """A 0-d x with number parameters: a scalar of x's dtype with the formula's bits (NumPy 1
+    would promote a 0-d array beside a Python number to float64)."""
+    for name, cases in CASES.items():
+        f = A.get(name)
+        for v in (-3.0, -0.0, 0.3, 7.5):
+            x = np.array(v, dtype)
+            for params in cases:
+                got, want = f(x, *params), _generic(name, "value", x, params)
+                assert type(got) is np.dtype(dtype).type
+                _same(got, want)
+                _nan_same(f.derivative(x, *params), _generic(name, "derivative", x, params))
+                y = x.copy()
+                assert f(y, *params, out=y) is y
+                _same(y, want)
+
+
+def test_numpy_numbers_and_huge_integers_as_parameters() -> None:
+    x = _x(100, "float32")
+    for s in (np.float32(0.2), np.float64(0.2), np.float16(0.2), np.int8(-1), 2**64, -(2**70)):
+        _same(A.leaky_relu(x, s), _generic("leaky_relu", "value", x, (s,)))
+        _nan_same(A.leaky_relu.vjp(x, x, s), _generic("leaky_relu", "vjp", x, (s,), x))
+    _same(A.hardtanh(x, np.float32(-2), 0.5), _generic("hardtanh", "value", x, (-2.0, 0.5)))
+    with pytest.raises(TypeError, match="got bool"):
+        A.leaky_relu(x, np.bool_(True))
+
+
+def test_zero_d_numpy_weights_are_numbers() -> None:
+    """A 0-d NumPy array is a number, refused when infinite or beyond x's dtype, as numbers."""
+    x = _x(16, "float32")
+    _same(A.prelu(x, np.array(0.25)), A.prelu(x, 0.25))
+    with pytest.raises(ValueError, match="weight must be finite"):
+        A.prelu(x, np.array(np.inf))
+    with pytest.raises(ValueError, match="overflows x's dtype float32"):
+        A.prelu(x, np.array(1e39))
+
+
+def test_in_place_on_a_broadcast_view_is_refused() -> None:
+    from numpy.lib.stride_tricks import as_strided
+
+    base = np.array([-2.0])
+    x = as_strided(base, (5,), (0,))
+    for call in (lambda: A.leaky_relu(x, 0.2, out=x), lambda: A.relu(x, out=x)):
+        with pytest.raises(ValueError, match="broadcast view"):
+            call()
+    assert base[0] == -2.0

@@ -41,6 +41,7 @@ __all__ = [
     "PARAMETRIC",
     "RELU",
     "TURNED_OFF",
+    "Parametric",
     "fits",
 ]
 
@@ -365,23 +366,17 @@ FAMILY: dict[str, _Family] = (
 Reference = Callable[[str, np.ndarray, "np.ndarray | None", dict[str, Any]], Any]
 
 
-class _Parametric:
+class Parametric:
     """An activation's compiled kernels at any parameters: the ufuncs ``<ufunc>``,
     ``<ufunc>_derivative`` and ``<ufunc>_vjp``, which take the parameters, rounded to x's
     dtype, as trailing inputs (0-d arrays, or arrays broadcast against x: prelu's weight).
 
     ``params`` names the parameters that the value takes, in order; the derivative and the
     vjp take the first ``derivative_params`` of them (threshold's value moves no slope).
-    ``valid``: the catalog's check of the parameters' values (its ``prepare``), as a predicate
-    on all of them, so that a fast caller can leave invalid ones to the generic path's error.
     """
 
     def __init__(
-        self,
-        ufunc: str,
-        params: tuple[str, ...],
-        derivative_params: int | None = None,
-        valid: Callable[..., bool] | None = None,
+        self, ufunc: str, params: tuple[str, ...], derivative_params: int | None = None
     ) -> None:
         assert _compiled is not None
         n = len(params) if derivative_params is None else derivative_params
@@ -391,23 +386,31 @@ class _Parametric:
             "derivative": getattr(_compiled, f"{ufunc}_derivative"),
             "vjp": getattr(_compiled, f"{ufunc}_vjp"),
         }
-        self.dtypes: set[np.dtype[Any]] = set()  # those whose kernels passed the probe
-        self.valid = valid
+        # the dtypes whose kernels passed the probe (only added to: readers test membership)
+        self.dtypes: set[np.dtype[Any]] = set()
 
-    def probe(self, reference: Reference, examples: list[dict[str, Any]]) -> None:
-        """Keep the dtypes on which the three ufuncs agree bit for bit with
-        ``reference(kind, x, dout, params)`` at each of ``examples`` (parameter sets)."""
+    def probe(
+        self,
+        reference: Reference,
+        examples: list[dict[str, Any]],
+        dtype: np.dtype[Any],
+        weights: bool = False,
+    ) -> None:
+        """Keep ``dtype`` if the three ufuncs agree bit for bit with
+        ``reference(kind, x, dout, params)`` at each of ``examples`` (parameter sets), and
+        with ``weights``, at weights given as arrays: one per element of x (the contiguous
+        loop), and a strided one (the strided loop)."""
         with np.errstate(all="ignore"):
-            for name in ("float16", "float32", "float64"):
-                dtype = np.dtype(name)
-                samples = _samples(dtype)[::5]  # every special value, fewer tail positions
-                douts = _douts(samples)
-                if all(
-                    self._agrees(reference, params, x, g)
-                    for params in examples
-                    for x, g in zip(samples, douts, strict=True)
-                ):
-                    self.dtypes.add(dtype)
+            samples = _samples(dtype)[::5]  # every special value, fewer tail positions
+            pairs = list(zip(samples, _douts(samples), strict=True))
+            cases = [(params, x, g) for params in examples for x, g in pairs]
+            if weights:
+                name = self.params["value"][0]
+                for x, g in pairs:
+                    w = np.linspace(-0.5, 1.5, 2 * x.size).astype(dtype)
+                    cases += [({name: w[: x.size]}, x, g), ({name: w[::2]}, x, g)]
+            if all(self._agrees(reference, params, x, g) for params, x, g in cases):
+                self.dtypes.add(dtype)
 
     def _agrees(
         self, reference: Reference, params: dict[str, Any], x: np.ndarray, g: np.ndarray
@@ -445,14 +448,12 @@ class _Parametric:
 
 
 # leaky_relu (and prelu: its weight is the slope), hardtanh and threshold at any parameters
-PARAMETRIC: dict[str, _Parametric] = (
+PARAMETRIC: dict[str, Parametric] = (
     {
-        "leaky_relu": _Parametric("leaky_relu_at", ("negative_slope",)),
-        "prelu": _Parametric("leaky_relu_at", ("weight",)),
-        "hardtanh": _Parametric(
-            "hardtanh_at", ("min_val", "max_val"), valid=lambda lo, hi: lo < hi
-        ),
-        "threshold": _Parametric("threshold_at", ("threshold", "value"), 1),
+        "leaky_relu": Parametric("leaky_relu_at", ("negative_slope",)),
+        "prelu": Parametric("leaky_relu_at", ("weight",)),
+        "hardtanh": Parametric("hardtanh_at", ("min_val", "max_val")),
+        "threshold": Parametric("threshold_at", ("threshold", "value"), 1),
     }
     if _compiled is not None
     else {}

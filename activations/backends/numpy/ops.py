@@ -11,6 +11,8 @@ no-parameter fast path.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -153,7 +155,7 @@ class NumpyBackend(Backend):
                             return maximum(x, zeros)
                     k = table.get(dtype)
                     return generic(spec, x, params, out) if k is None else k(x)
-                if out is not x:
+                if out is not x or _broadcast_view(x):
                     self._check_out(spec, np.asarray(x), out)
                 try:  # in place: NumPy itself refuses a read-only x or one that is no array
                     if uf is not None and x.nbytes < big:
@@ -196,7 +198,7 @@ class NumpyBackend(Backend):
 
         return vjp
 
-    def fast_params(self, spec: Spec, kind: str, cls: type | None = None) -> Any:
+    def fast_params(self, spec: Spec, kind: str, cls: type) -> Any:
         """A callable for ``kind`` at parameters given as numbers (or prelu's weight as an
         array of x's dtype that broadcasts to x): ``(x, args, kwargs[, out])`` for values,
         ``(x, args, kwargs)`` and ``(x, dout, args, kwargs)`` otherwise. It returns
@@ -206,22 +208,16 @@ class NumpyBackend(Backend):
         kernel = kernels.PARAMETRIC.get(spec.name)
         if kernel is None or cls is not np.ndarray or (kind == "vjp" and spec.array_params):
             return None  # prelu's vjp also returns the weight's gradient: the generic path
-        _probe_parametric(spec)
         ufunc = kernel.ufuncs[kind]
-        # the largest finite value by dtype: a number beyond it may round to inf, which the
-        # generic path refuses
-        limits = {d: float(np.finfo(d).max) for d in kernel.dtypes}
         names = spec.param_names
         index = {n: i for i, n in enumerate(names)}
         defaults = [p.default for p in spec.params]
         # the ufunc takes the first `used` parameters, in the catalog's order
         used = len(kernel.params[kind])
         assert kernel.params[kind] == names[:used]
-        every = used == len(names)
         weights = bool(spec.array_params)  # prelu: its weight may be an array
-        valid = kernel.valid
-        if spec.prepare is not None and valid is None:
-            return None  # parameters checked by the generic path only
+        prepare = spec.prepare  # the catalog's checks between parameters (hardtanh's bounds)
+        dtypes = kernel.dtypes
         cut = (
             kernels.COMPILED_VJP_PARALLEL_BYTES
             if kind == "vjp"
@@ -229,13 +225,12 @@ class NumpyBackend(Backend):
         )
 
         def bound(x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-            """The ufunc's parameters for this call, or None (the generic path decides).
-
-            Numbers go to the ufunc as Python numbers: NumPy rounds them to x's dtype (to
-            nearest even, as the generic path rounds them), a weight as an array of x's dtype.
-            """
-            limit = limits.get(x.dtype)
-            if limit is None:
+            """The ufunc's parameters for this call (numbers as scalars of x's dtype, rounded
+            to nearest even as the generic path rounds them; a weight as an array of x's
+            dtype), or None: the generic path decides."""
+            dtype = x.dtype
+            limit = _LIMITS.get(dtype)
+            if limit is None or (dtype not in dtypes and not _parametric_ready(spec, dtype)):
                 return None
             values: Any = args
             if kwargs or len(args) != len(names):
@@ -252,13 +247,20 @@ class NumpyBackend(Backend):
                 if kind_of is float or kind_of is int:
                     if not -limit <= v <= limit:  # NaN, inf, or an overflow of x's dtype
                         return None
+                elif kind_of in _NUMPY_NUMBERS:
+                    if not -limit <= float(v) <= limit:  # compared as a Python float, silently
+                        return None
                 elif not (
-                    weights and kind_of is np.ndarray and v.dtype == x.dtype and _widens_not(v, x)
+                    weights and kind_of is np.ndarray and v.dtype == dtype and _widens_not(v, x)
                 ):
                     return None  # a required one missing, an array, any other type
-            if valid is not None and not valid(*values):
-                return None  # invalid parameters: the generic path raises the error
-            return values if every else values[:used]
+            if prepare is not None:
+                try:
+                    prepare(dict(zip(names, values, strict=True)))
+                except (TypeError, ValueError):
+                    return None  # the generic path raises the error
+            t = dtype.type
+            return [v if type(v) is np.ndarray else t(v) for v in values[:used]]
 
         if kind == "value":
 
@@ -272,7 +274,7 @@ class NumpyBackend(Backend):
                     return kernel.call(kind, x, _arrays(ps, x))
                 if out is not x:
                     self._check_out(spec, x, out)
-                elif not x.flags.writeable:
+                elif not x.flags.writeable or _broadcast_view(x):
                     return NotImplemented  # the generic path raises the library's error
                 if x.nbytes < cut:
                     return ufunc(x, *ps, out)
@@ -319,18 +321,20 @@ class NumpyBackend(Backend):
         """The parameters for the compiled kernel at these parameters (of x's dtype, as its
         ufunc takes them), or None where it does not serve this call."""
         kernel = kernels.PARAMETRIC.get(spec.name)
-        if kernel is None or type(x) is not np.ndarray or x.dtype not in _FLOATS:
-            return None
-        _probe_parametric(spec)
-        if x.dtype not in kernel.dtypes:
+        if (
+            kernel is None
+            or type(x) is not np.ndarray
+            or x.dtype not in _LIMITS
+            or not _parametric_ready(spec, x.dtype)
+        ):
             return None
         names = kernel.params[kind]
-        if spec.name != "prelu" and any(is_param_array(params[k]) for k in names):
+        if any(is_param_array(params[k]) for k in names if k not in spec.array_params):
             return None  # arrays of parameters (with gradients of their own): the formula
         # rounded to x's dtype (a number that overflows it is refused) and checked against x
         _, _, p = self.plan(spec, x, params)
         ps = [np.asarray(p[k]).astype(x.dtype, copy=False) for k in names]
-        if any(q.ndim and np.broadcast_shapes(x.shape, q.shape) != x.shape for q in ps):
+        if not all(_widens_not(q, x) for q in ps):
             return None  # a weight that widens the result: the formula's broadcasting
         return ps
 
@@ -495,6 +499,11 @@ def _arrays(params: Any, x: np.ndarray) -> list[np.ndarray]:
     return [np.asarray(p, dtype=x.dtype) for p in params]
 
 
+def _broadcast_view(x: np.ndarray) -> bool:
+    """x repeats elements (a stride of 0 along a dimension of 2 or more): no place to write."""
+    return 0 in x.strides and any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape, strict=True))
+
+
 def _widens_not(w: np.ndarray, x: np.ndarray) -> bool:
     """Whether w broadcasts to x's shape without widening it."""
     return w.ndim <= x.ndim and all(
@@ -536,7 +545,13 @@ def _partly_overlaps(x: np.ndarray, out: np.ndarray) -> bool:
 
 BACKEND = NumpyBackend()
 
-_FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64"))
+# the largest finite value of each floating dtype: a number beyond it may round to inf, which
+# the generic path refuses
+_LIMITS = {np.dtype(n): float(np.finfo(n).max) for n in ("float16", "float32", "float64")}
+# NumPy's scalar types that are numbers (np.bool_ is not)
+_NUMPY_NUMBERS = frozenset(
+    t for t in np.sctypeDict.values() if issubclass(t, (np.floating, np.integer))
+)
 
 _probed: set[str] = set()
 
@@ -560,19 +575,29 @@ def _probe(spec: Spec) -> None:
     _probed.add(spec.name)
 
 
-_probed_parametric: set[str] = set()
+_probed_parametric: set[tuple[str, np.dtype[Any]]] = set()
+_probe_lock = threading.Lock()
 
 
-def _probe_parametric(spec: Spec) -> None:
-    """Probe an activation's compiled kernels at any parameters once (its first such call on
-    NumPy) against the generic path, at its defaults, its examples and a zero slope."""
-    if spec.name in _probed_parametric:
-        return
+def _parametric_ready(spec: Spec, dtype: np.dtype[Any]) -> bool:
+    """Whether the compiled kernels of ``spec`` at any parameters serve ``dtype``: probed once
+    per dtype (on its first such call) against the generic path, at the activation's
+    defaults, its examples, a zero slope and, for prelu, weights as arrays."""
+    kernel = kernels.PARAMETRIC[spec.name]
+    key = (spec.name, dtype)
+    if key not in _probed_parametric:
+        with _probe_lock:  # one probe, whichever thread calls first
+            if key not in _probed_parametric:
+                _probe_parametric(spec, kernel, dtype)
+                _probed_parametric.add(key)
+    return dtype in kernel.dtypes
+
+
+def _probe_parametric(spec: Spec, kernel: kernels.Parametric, dtype: np.dtype[Any]) -> None:
     examples = [dict(spec.defaults)] if spec.defaults is not None else []
     examples += [spec.bind((), e) for e in spec.examples]
-    slope = kernels.PARAMETRIC[spec.name].params["derivative"][0]
-    if spec.name in ("leaky_relu", "prelu"):
-        examples.append(spec.bind((), {slope: 0.0}))
+    with contextlib.suppress(ValueError):  # the first parameter at zero, where valid
+        examples.append(spec.bind((), {**examples[0], kernel.params["value"][0]: 0.0}))
 
     def reference(kind: str, x: Any, dout: Any, params: dict[str, Any]) -> Any:
         if kind == "value":
@@ -581,5 +606,4 @@ def _probe_parametric(spec: Spec) -> None:
             return Backend.derivative(BACKEND, spec, x, params)
         return Backend.vjp(BACKEND, spec, x, dout, params)
 
-    kernels.PARAMETRIC[spec.name].probe(reference, examples)
-    _probed_parametric.add(spec.name)
+    kernel.probe(reference, examples, dtype, weights=bool(spec.array_params))
