@@ -190,6 +190,13 @@ static inline h16 f2h(float f)
  *   hardtanh(x; lo, hi):    x < lo ? lo : (x > hi ? hi : x)
  *   threshold(x; t, value): x <= t ? value : x
  * NaN x gives x in each value and derivative; the vjp is dout * derivative. */
+/* the vjp of each: dout times the derivative, one IEEE multiply */
+#define VJP_OF_DERIVATIVE(NAME, C, SUF)                                                    \
+    static inline C vjp_##NAME##_##SUF(C x, C g, C a, C b)                                 \
+    {                                                                                      \
+        return g * d##NAME##_##SUF(x, g, a, b);                                            \
+    }
+
 #define PARAM_OPS(C, SUF)                                                                  \
     static inline C leaky_at_##SUF(C x, C g, C s, C b)                                     \
     {                                                                                      \
@@ -213,10 +220,7 @@ static inline h16 f2h(float f)
         (void)g, (void)b;                                                                  \
         return x != x ? x : d;                                                             \
     }                                                                                      \
-    static inline C vjp_leaky_at_##SUF(C x, C g, C s, C b)                                 \
-    {                                                                                      \
-        return g * dleaky_at_##SUF(x, g, s, b);                                            \
-    }                                                                                      \
+    VJP_OF_DERIVATIVE(leaky_at, C, SUF)                                                    \
     static inline C hardtanh_at_##SUF(C x, C g, C lo, C hi)                                \
     {                                                                                      \
         (void)g;                                                                           \
@@ -229,10 +233,7 @@ static inline h16 f2h(float f)
         d = x <= lo ? (C)0 : d;                                                            \
         return x != x ? x : d;                                                             \
     }                                                                                      \
-    static inline C vjp_hardtanh_at_##SUF(C x, C g, C lo, C hi)                            \
-    {                                                                                      \
-        return g * dhardtanh_at_##SUF(x, g, lo, hi);                                       \
-    }                                                                                      \
+    VJP_OF_DERIVATIVE(hardtanh_at, C, SUF)                                                 \
     static inline C threshold_at_##SUF(C x, C g, C t, C v)                                 \
     {                                                                                      \
         (void)g;                                                                           \
@@ -244,10 +245,7 @@ static inline h16 f2h(float f)
         (void)g, (void)b;                                                                  \
         return x != x ? x : d;                                                             \
     }                                                                                      \
-    static inline C vjp_threshold_at_##SUF(C x, C g, C t, C b)                             \
-    {                                                                                      \
-        return g * dthreshold_at_##SUF(x, g, t, b);                                        \
-    }
+    VJP_OF_DERIVATIVE(threshold_at, C, SUF)
 
 PARAM_OPS(float, f)
 PARAM_OPS(double, d)
