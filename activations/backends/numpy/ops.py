@@ -480,9 +480,7 @@ class NumpyBackend(Backend):
             )
         if not out.flags.writeable:
             raise ValueError(f"{spec.name}(): out is read-only")
-        if out.size > 1 and any(
-            stride == 0 and n > 1 for stride, n in zip(out.strides, out.shape, strict=True)
-        ):
+        if _broadcast_view(out):
             raise ValueError(
                 f"{spec.name}(): out is a broadcast view (a stride of 0): several results would "
                 "be written to one element. Pass a real array, e.g. np.empty_like(x)"
@@ -501,7 +499,11 @@ def _arrays(params: Any, x: np.ndarray) -> list[np.ndarray]:
 
 def _broadcast_view(x: np.ndarray) -> bool:
     """x repeats elements (a stride of 0 along a dimension of 2 or more): no place to write."""
-    return 0 in x.strides and any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape, strict=True))
+    return (
+        0 in x.strides
+        and x.size > 1
+        and any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape, strict=True))
+    )
 
 
 def _widens_not(w: np.ndarray, x: np.ndarray) -> bool:
